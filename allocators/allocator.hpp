@@ -1,0 +1,78 @@
+// The one interface every task-allocator backend implements. The backend is a compile-time
+// policy (see backend.hpp): the runtime names the concrete type, so nothing here is virtual.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace allocbench {
+
+// Coroutine frames need at most the default new alignment; slab slots are cache-line aligned.
+inline constexpr std::size_t kFrameAlign = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+inline constexpr std::size_t kSlotAlign = 64;
+
+// Parameters every backend is built from. Slabs use all of them; the malloc backends use
+// slot_size only, as the size of the block a claim reserves up front.
+struct BackendConfig {
+  std::size_t slot_size = 256;        // bytes per slot (rounded up to kSlotAlign by slabs)
+  std::size_t capacity = 1024;        // bounded: total slots
+  std::size_t slots_per_chunk = 256;  // unbounded: slots added per growth step
+  std::size_t reserve_chunks = 0;     // unbounded: chunks allocated up front
+};
+
+struct AllocatorStats {
+  std::size_t live_blocks = 0;      // blocks handed out and not yet returned
+  std::size_t bytes_requested = 0;  // sum of the sizes asked for by live blocks
+  std::size_t bytes_reserved = 0;   // bytes this backend holds from the system (see each backend)
+  std::size_t capacity = 0;         // slabs: slots that exist now (0 for malloc backends)
+  std::size_t chunks = 0;           // unbounded: chunks allocated (bounded: 1)
+  std::size_t slot_size = 0;        // slabs: bytes per slot; malloc backends: claim block size
+  bool is_slab = false;
+};
+
+// A frame (plus the runtime's origin tag) that cannot fit a slab slot. Raised before any slot
+// is taken, so nothing leaks.
+class FrameTooLarge : public std::length_error {
+ public:
+  FrameTooLarge(std::size_t frame_size, std::size_t slot_size)
+      : std::length_error("coroutine frame of " + std::to_string(frame_size) +
+                          " bytes does not fit a slab slot of " + std::to_string(slot_size) +
+                          " bytes"),
+        frame_size_(frame_size),
+        slot_size_(slot_size) {}
+  std::size_t frame_size() const noexcept { return frame_size_; }
+  std::size_t slot_size() const noexcept { return slot_size_; }
+
+ private:
+  std::size_t frame_size_;
+  std::size_t slot_size_;
+};
+
+// A bounded slab with no free slot (or a malloc backend whose allocation failed).
+class SlabFull : public std::runtime_error {
+ public:
+  explicit SlabFull(std::size_t capacity)
+      : std::runtime_error("slab full: all " + std::to_string(capacity) + " slots are in use") {}
+};
+
+// allocate(n): memory for n bytes aligned to at least kFrameAlign, or nullptr when full.
+// deallocate(p, n): p came from allocate(n) on this object; O(1).
+// max_block(): the largest n allocate accepts (slot size for slabs, SIZE_MAX otherwise).
+// claim_size(): the block a claim reserves before the frame size is known.
+template <class A>
+concept TaskAllocator =
+    std::constructible_from<A, const BackendConfig&> &&
+    requires(A a, const A ca, void* p, std::size_t n) {
+      { a.allocate(n) } noexcept -> std::same_as<void*>;
+      { a.deallocate(p, n) } noexcept;
+      { A::name() } -> std::convertible_to<std::string_view>;
+      { ca.stats() } -> std::same_as<AllocatorStats>;
+      { ca.max_block() } noexcept -> std::same_as<std::size_t>;
+      { ca.claim_size() } noexcept -> std::same_as<std::size_t>;
+      { A::kIsSlab } -> std::convertible_to<bool>;
+    };
+
+}  // namespace allocbench

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what allocbench needs from Debian's archive, skipping apt entirely
+# when everything is already present (so repeated `make` calls stay fast).
+set -euo pipefail
+
+PACKAGES=(
+  g++ clang cmake make pkg-config clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcli11-dev
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
+  python3-matplotlib python3-numpy
+  valgrind libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
