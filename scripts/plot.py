@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Charts (PNG) and an optional Markdown report from one or more allocbench reports.
+
+    scripts/plot.py REPORT.json [MORE.json ...] [--out DIR] [--markdown FILE]
+
+With several reports the charts compare them, each labelled by its generated_at (or file
+name). Bad input (missing file, malformed JSON, schema_version other than 1, missing keys)
+prints one line on stderr and exits 2 without writing anything. Every chart is rendered in
+memory first and each file is written atomically.
+"""
+
+import argparse
+import os
+import sys
+
+from plotlib import cache, latency, memory, micro, scaling, throughput
+from plotlib.markdown import render as render_markdown
+from plotlib.model import Results
+from plotlib.output import write_atomic
+from plotlib.report import ReportError, load_all
+
+EXIT_BAD_INPUT = 2
+
+
+def build_charts(results):
+    """[(file name, title, figure)]: the fixed set, plus threads and micro when present."""
+    charts = [
+        ("throughput_ratio.png", "Throughput relative to system",
+         throughput.ratio_chart(results)),
+        ("throughput_abs.png", "Throughput (ops/s)", throughput.absolute_chart(results)),
+        ("latency.png", "Tail latency", latency.latency_chart(results)),
+    ]
+    for name, fig in cache.cache_charts(results):
+        title = "Cache misses and instructions per operation"
+        if name != "cache.png":
+            title += f" ({name[len('cache_'):-len('.png')]})"
+        charts.append((name, title, fig))
+    charts += [
+        ("memory.png", "Memory", memory.memory_chart(results)),
+        ("scaling_k.png", "Scaling with burst size K", scaling.k_chart(results)),
+    ]
+    threads = scaling.threads_chart(results)
+    if threads is not None:
+        charts.append(("scaling_threads.png", "Scaling with threads", threads))
+    if micro.has_micro(results):
+        charts.append(("micro.png", "Micro benchmarks", micro.micro_chart(results)))
+    return charts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json")
+    parser.add_argument("--out", default="results/charts", help="chart directory")
+    parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
+    args = parser.parse_args(argv)
+    try:
+        reports = load_all(args.reports)
+    except ReportError as err:
+        print(f"plot.py: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results = Results(reports)
+    # Render everything before writing anything, so a failure leaves no partial set.
+    from plotlib.figure import render
+    rendered = [(os.path.join(args.out, name), title, render(fig))
+                for name, title, fig in build_charts(results)]
+    markdown = None
+    if args.markdown:
+        markdown = render_markdown(results, args.markdown,
+                                   [(title, path) for path, title, _ in rendered])
+    for path, _, data in rendered:
+        write_atomic(path, data)
+    if markdown is not None:
+        write_atomic(args.markdown, markdown)
+    written = [path for path, _, _ in rendered] + ([args.markdown] if args.markdown else [])
+    print(f"plot.py: wrote {len(written)} files: " + ", ".join(written), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

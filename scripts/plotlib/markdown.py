@@ -1,0 +1,200 @@
+"""The readable report: machine, configuration, backends, per-scenario tables, cache and
+micro tables, how each number was measured, and the charts."""
+
+import json
+import os
+
+from .cache import SOURCES, format_geometry
+from .micro import micro_rows
+from .model import group_label, ops
+from .report import first_line, num
+
+
+def cell(value):
+    """A table cell: one line, pipes escaped."""
+    text = "n/a" if value is None else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def si(value, unit=""):
+    if value is None:
+        return None
+    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {prefix}{unit}".strip()
+    return f"{value:.3g} {unit}".strip()
+
+
+def size(value):
+    if value is None:
+        return None
+    for scale, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if value >= scale:
+            return f"{value / scale:.1f} {name}"
+    return f"{value:.0f} B"
+
+
+def plain(value, digits=3):
+    value = num(value)
+    return None if value is None else f"{value:.{digits}g}"
+
+
+def status(entry):
+    if entry.get("status") == "failed":
+        return "failed: " + first_line(entry.get("error"), 200)
+    return entry.get("status")
+
+
+def machine_section(report):
+    m = report.machine
+    timer = m.get("timer") or {}
+    hw = m.get("hw_counters") or {}
+    rows = [("CPU", m.get("cpu_model")), ("cores", m.get("cores")),
+            ("kernel", m.get("kernel")), ("compiler", m.get("compiler")),
+            ("flags", m.get("flags")), ("TSC (GHz)", m.get("tsc_ghz")),
+            ("timer", f"{timer.get('source')}, overhead {timer.get('overhead_ns')} ns"
+             if timer else None),
+            ("hardware counters", "available" if hw.get("available") else
+             f"unavailable: {hw.get('reason')}" if hw else None)]
+    for c in m.get("caches") or []:
+        if isinstance(c, dict):
+            rows.append((f"L{c.get('level')} {c.get('type')} cache",
+                         f"{size(num(c.get('size_bytes')))}, {c.get('ways')}-way, "
+                         f"{c.get('line_bytes')} B lines"))
+    return "### Machine\n\n" + table(["", "value"], rows)
+
+
+def config_section(report):
+    rows = [(key, ", ".join(map(str, value)) if isinstance(value, list) else
+             json.dumps(value) if isinstance(value, (bool, dict)) or value is None else value)
+            for key, value in report.config.items()]
+    return "### Configuration\n\n" + table(["setting", "value"], rows)
+
+
+def backends_section(report):
+    rows = [(b["name"], b.get("library"), b.get("version"), b.get("malloc_provider"),
+             status(b)) for b in report.backends]
+    return "### Backends\n\n" + table(["backend", "library", "version", "malloc provider",
+                                       "status"], rows)
+
+
+def scenario_tables(results, index):
+    series = results.series_of(index)
+    system = next((s for s in series if s.name == "system"), None)
+    parts = ["### Results per scenario"]
+    for group in results.groups:
+        rows = []
+        base = ops(results.get(system, *group))[0] if system else None
+        for s in series:
+            result = results.get(s, *group)
+            if result is None:
+                if s.failed:
+                    rows.append((s.name, f"failed: {s.error}", None, None, None, None, None,
+                                 None))
+                continue
+            median, low, high = ops(result)
+            latency, memory = result["latency_ns"], result["memory"]
+            spread = f"{si(median)} [{si(low)}–{si(high)}]" if median is not None else None
+            ratio = f"{median / base:.2f}×" if median is not None and base else None
+            rows.append((s.name + (" (failed)" if s.failed else ""), spread, ratio,
+                         plain(latency.get("p50")), plain(latency.get("p99")),
+                         plain(latency.get("p999")), plain(result.get("allocations_per_op")),
+                         size(num(memory.get("peak_rss_bytes")))))
+        if any(r[1] is not None and not str(r[1]).startswith("failed") for r in rows):
+            parts.append(f"#### {group_label(*group)}\n\n" + table(
+                ["backend", "ops/s median [min–max]", "ratio to system", "p50 (ns)",
+                 "p99 (ns)", "p99.9 (ns)", "allocations/op", "peak RSS"], rows))
+    return "\n\n".join(parts)
+
+
+def cache_section(results, index):
+    report = results.reports[index]
+    sources = {r["cache"]["source"] for r in report.results}
+    measured = [s for s in SOURCES if s in sources]
+    if not measured:
+        reasons = sorted({str(r["cache"].get("reason") or "no reason recorded")
+                          for r in report.results})
+        return "### Cache\n\nCache misses: unavailable (" + "; ".join(reasons) + ")."
+    parts = ["### Cache"]
+    for source in measured:
+        description, metrics = SOURCES[source]
+        rows, geometry = [], []
+        for s in results.series_of(index):
+            for group in results.groups:
+                result = results.get(s, *group)
+                if result is None or result["cache"]["source"] != source:
+                    continue
+                cache = result["cache"]
+                rows.append([s.name, group_label(*group)] +
+                            [plain(cache.get(key), 4) for key, _ in metrics])
+                if "geometry" in cache and format_geometry(cache["geometry"]) not in geometry:
+                    geometry.append(format_geometry(cache["geometry"]))
+        text = f"Source: {description}."
+        if geometry:
+            text += " Simulated geometry: " + " | ".join(geometry) + "."
+        parts.append(text + "\n\n" + table(["backend", "scenario"] +
+                                           [label for _, label in metrics], rows))
+    return "\n\n".join(parts)
+
+
+def micro_section(results, index):
+    rows = []
+    for s in results.series_of(index):
+        for name, value, unit in micro_rows(s.report, s.name):
+            rows.append((s.name, name, plain(value, 4), unit))
+    if not rows:
+        return None
+    return "### Micro benchmarks\n\n" + table(["backend", "benchmark", "real_time median",
+                                                "unit"], rows)
+
+
+METHOD = """\
+## Method
+
+- **Runs.** Each backend runs in its own worker process (`allocbench-worker-<backend>`), once
+  per repetition (`config.repetitions`); the driver only merges what the workers print.
+- **Throughput** is operations per second of each scenario's timed region, one sample per
+  repetition; tables and charts show the median with the min–max over repetitions. The ratio
+  divides by the `system` backend's median in the same report. Cost per operation in the
+  scaling charts is 1e9 / median ops/s, in ns.
+- **Latency** percentiles (p50 … p99.99, ns) come from a log-linear histogram of timed single
+  operations, timed with the timer named under Machine, whose overhead is measured and
+  subtracted; the report also gives them in cycles.
+- **Memory.** Peak RSS is the worker process's peak resident set; reserved bytes are what
+  the backend holds from the system, requested bytes what the frames asked for.
+  Allocations/op counts calls into the global allocator inside the timed region.
+- **Cache** figures are per operation, from one source at a time: hardware counters via
+  `perf_event_open` (`hw`), or valgrind's callgrind cache simulation with the fixed geometry
+  shown (`callgrind`). Where neither could measure, the report says `unavailable` with the
+  reason, and so does this page; no value is shown as zero.
+- A failed backend keeps its row, marked with the first line of its error; its missing
+  values are left out, not drawn as zero."""
+
+
+def render(results, md_path, charts):
+    """charts: [(title, file path)] in the order to show them."""
+    reports = results.reports
+    lines = ["# allocbench report", ""]
+    sources = ", ".join(f"`{r.path}` ({r.generated_at})" for r in reports)
+    lines += [f"Generated from {sources}.", ""]
+    for index, report in enumerate(reports):
+        if len(reports) > 1:
+            lines += [f"## Report {report.label}", ""]
+        else:
+            lines += ["## Run", ""]
+        sections = [machine_section(report), config_section(report), backends_section(report),
+                    scenario_tables(results, index), cache_section(results, index),
+                    micro_section(results, index)]
+        lines += [s + "\n" for s in sections if s]
+    lines += [METHOD, "", "## Charts", ""]
+    base = os.path.dirname(os.path.abspath(md_path))
+    for title, path in charts:
+        rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        lines += [f"### {title}", "", f"![{title}]({rel})", ""]
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Throughput charts: ratio to the system backend, and absolute ops/s."""
+
+from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
+    series_handles, wide_range
+from .model import group_label, ops
+
+BASELINE = "system"
+
+
+def _baseline(results, s, group):
+    """The same report's system median for this group, or None."""
+    for other in results.series_of(s.report_index):
+        if other.name == BASELINE:
+            return ops(results.get(other, *group))[0]
+    return None
+
+
+def ratio_chart(results):
+    reports = results.reports
+    title = "Throughput relative to system (higher is better)"
+    if not results.groups:
+        return note_figure(reports, title, "No results in the report.")
+    if not any(_baseline(results, s, g) for s in results.series for g in results.groups):
+        return note_figure(reports, title,
+                           "Unavailable: no 'system' backend result to compare against "
+                           "(it was not run or it failed).")
+
+    def value_of(s, group):
+        base = _baseline(results, s, group)
+        median, low, high = ops(results.get(s, *group))
+        if not base or median is None:
+            return (None, None, None)
+        return (median / base, low / base if low else None, high / base if high else None)
+
+    groups = results.groups
+    fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
+    drawn = grouped_bars(ax, groups, results.series, value_of,
+                         [group_label(*g) for g in groups])
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    if wide_range(drawn):
+        ax.set_yscale("log")
+    ax.set_ylabel("ops/s ÷ system ops/s (×; median, bars min–max)")
+    outside_legend(ax, series_handles(results.series), "backend")
+    return fig
+
+
+def absolute_chart(results):
+    reports = results.reports
+    title = "Throughput (operations per second)"
+    if not results.groups:
+        return note_figure(reports, title, "No results in the report.")
+    groups = results.groups
+    fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
+    drawn = grouped_bars(ax, groups, results.series,
+                         lambda s, g: ops(results.get(s, *g)),
+                         [group_label(*g) for g in groups])
+    if wide_range(drawn):
+        ax.set_yscale("log")
+        ax.set_ylabel("ops/s, log scale (median, bars min–max)")
+    else:
+        ax.set_ylabel("ops/s (median, bars min–max)")
+    outside_legend(ax, series_handles(results.series), "backend")
+    return fig
