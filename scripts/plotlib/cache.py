@@ -1,7 +1,9 @@
 """Cache misses and instructions per operation, from one source at a time (hw or callgrind)."""
 
+import textwrap
+
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    series_handles, wide_range
+    log_axis, series_handles, wide_range
 from .model import group_label
 from .report import num
 
@@ -42,7 +44,11 @@ def format_geometry(geometry):
         return str(geometry)
     parts = []
     for key, value in geometry.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and {"size_bytes", "ways", "line_bytes"} <= value.keys():
+            size = value["size_bytes"]
+            size = f"{size // 1024} KiB" if isinstance(size, int) and size >= 1024 else size
+            parts.append(f"{key} {size} {value['ways']}-way {value['line_bytes']} B lines")
+        elif isinstance(value, dict):
             parts.append(f"{key} " + ", ".join(f"{k}={v}" for k, v in value.items()))
         else:
             parts.append(f"{key}={value}")
@@ -64,15 +70,16 @@ def geometries(results):
 def _chart(results, source):
     description, metrics = SOURCES[source]
     title = f"Instructions and cache misses per operation — source: {description}"
-    if source == "callgrind":
-        geometry = geometries(results)
-        if geometry:
-            title += "\ngeometry: " + " | ".join(geometry)
     groups = [g for g in results.groups
               if any((r := results.get(s, *g)) is not None and r["cache"]["source"] == source
                      for s in results.series)]
-    fig, axes = new_figure(results.reports, title, bars_width(groups, results.series),
-                           2.6 * len(metrics), len(metrics), 1, sharex=True)
+    width = max(10.0, bars_width(groups, results.series))
+    fig, axes = new_figure(results.reports, title, width, 2.6 * len(metrics), len(metrics), 1,
+                           sharex=True)
+    geometry = geometries(results) if source == "callgrind" else []
+    if geometry:
+        axes[0].set_title(textwrap.fill("simulated geometry: " + " | ".join(geometry),
+                                        int(width * 11)), fontsize=8)
 
     def value_of(key):
         def read(s, group):
@@ -87,9 +94,11 @@ def _chart(results, source):
         drawn = grouped_bars(ax, groups, results.series, value_of(key),
                              [group_label(*g) for g in groups])
         if wide_range(drawn):
-            ax.set_yscale("log")
+            log_axis(ax)
             label += " (log)"
         ax.set_ylabel(label, fontsize=8)
+        if ax is not axes[-1]:
+            ax.tick_params(labelbottom=False)
     outside_legend(axes[0], series_handles(results.series), "backend")
     return fig
 

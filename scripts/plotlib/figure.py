@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # headless: no display on CI or the benchmark machines
 from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 FOOTER_LINE_IN = 0.17
 WIDE_RANGE = 100.0  # max/min above this switches a value axis to log
@@ -18,8 +19,8 @@ WIDE_RANGE = 100.0  # max/min above this switches a value axis to log
 
 def new_figure(reports, title, width, height, nrows=1, ncols=1, **subplot_kw):
     """A figure with a bold title and a footer naming each report's machine and date."""
-    if len(reports) == 1:
-        lines = [reports[0].footer()]
+    if len(reports) == 1 or all(r.label == r.generated_at for r in reports):
+        lines = [r.footer() for r in reports]
     else:
         lines = [f"{r.label}: {r.footer()}" for r in reports]
     footer_in = FOOTER_LINE_IN * len(lines) + 0.12
@@ -59,6 +60,21 @@ def series_handles(series):
 def outside_legend(ax, handles, title=None):
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               title=title, title_fontsize=8, frameon=False)
+
+
+def _plain(value, _position=None):
+    return f"{value:g}"
+
+
+def log_axis(ax, axis="y"):
+    """Log scale labelled with plain numbers; over a narrow range the in-between ticks are
+    labelled too, so a panel spanning less than a decade still has numbers on it."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    target.set_major_formatter(FuncFormatter(_plain))
+    narrow = low > 0 and high / low < 30
+    target.set_minor_formatter(FuncFormatter(_plain) if narrow else NullFormatter())
 
 
 def wide_range(values):

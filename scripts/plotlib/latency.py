@@ -4,7 +4,7 @@ import math
 
 from matplotlib.lines import Line2D
 
-from .figure import new_figure, note_figure, wrap_label
+from .figure import log_axis, new_figure, note_figure, wrap_label
 from .model import group_label
 from .report import num
 
@@ -53,7 +53,7 @@ def latency_chart(results):
         ax.set_ylabel("latency (ns, log scale)", fontsize=8)
         ax.grid(alpha=0.3, which="both")
         if drawn:
-            ax.set_yscale("log")
+            log_axis(ax)
         else:
             ax.text(0.5, 0.5, "no latency data", ha="center", va="center",
                     transform=ax.transAxes, color="#888888")

@@ -3,7 +3,7 @@
 from matplotlib.lines import Line2D
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    series_handles, slot_x, wide_range
+    log_axis, series_handles, slot_x, wide_range
 from .model import group_label
 from .report import num
 
@@ -37,15 +37,17 @@ def memory_chart(results):
 
     rss, reserved, requested = field("peak_rss_bytes"), field("reserved_bytes"), \
         field("requested_bytes")
-    fig, (ax_rss, ax_res) = new_figure(reports, title, bars_width(groups, series), 6.4, 2, 1)
+    fig, (ax_rss, ax_res) = new_figure(reports, title, max(10.0, bars_width(groups, series)),
+                                         6.4, 2, 1, sharex=True)
 
     scale, unit = unit_for([rss(s, g) for s in series for g in groups])
     drawn = grouped_bars(ax_rss, groups, series,
                          lambda s, g: ((rss(s, g) / scale) if rss(s, g) is not None else None,
                                        None, None), labels)
     ax_rss.set_ylabel(f"peak RSS ({unit})", fontsize=8)
+    ax_rss.tick_params(labelbottom=False)
     if wide_range(drawn):
-        ax_rss.set_yscale("log")
+        log_axis(ax_rss)
 
     scale, unit = unit_for([reserved(s, g) for s in series for g in groups] +
                            [requested(s, g) for s in series for g in groups])
@@ -66,7 +68,7 @@ def memory_chart(results):
                 drawn.append(value)
     ax_res.set_ylabel(f"reserved ({unit}; bar) vs requested (black line)", fontsize=8)
     if wide_range(drawn):
-        ax_res.set_yscale("log")
+        log_axis(ax_res)
     handles = series_handles(series) + [Line2D([], [], color="black", linewidth=2.0,
                                                label="requested bytes")]
     outside_legend(ax_rss, handles, "backend")

@@ -2,7 +2,7 @@
 
 import statistics
 
-from .figure import new_figure, outside_legend, series_handles, wide_range
+from .figure import log_axis, new_figure, outside_legend, series_handles, wide_range
 from .report import num
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -72,7 +72,7 @@ def micro_chart(results):
     ax.set_yticklabels(names, fontsize=7)
     ax.invert_yaxis()
     if wide_range(drawn):
-        ax.set_xscale("log")
+        log_axis(ax, "x")
         ax.set_xlabel("real time per iteration (ns, log scale)")
     else:
         ax.set_xlabel("real time per iteration (ns)")

@@ -3,8 +3,9 @@
 import math
 
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullLocator
 
-from .figure import new_figure, note_figure, wrap_label
+from .figure import log_axis, new_figure, note_figure, wrap_label
 from .latency import line_handles
 from .model import ns_per_op, ops, params_key, params_label, threads_of
 from .report import num
@@ -24,6 +25,14 @@ def _draw(ax, points, color, linestyle):
     upper = [max(p[3] - p[1], 0.0) if p[3] is not None else 0.0 for p in points]
     ax.errorbar(xs, ys, yerr=[lower, upper], color=color, linestyle=linestyle, marker="o",
                 markersize=3.5, linewidth=1.3, capsize=2, elinewidth=0.8)
+
+
+def _value_ticks(ax, values):
+    """Ticks at the measured x values, written plainly (1024, not 2^10)."""
+    if values:
+        ax.set_xticks(sorted(values))
+        ax.set_xticklabels([f"{v:g}" for v in sorted(values)], fontsize=8)
+        ax.xaxis.set_minor_locator(NullLocator())
 
 
 def _panels(count):
@@ -46,6 +55,7 @@ def k_chart(results):
     nrows, ncols = _panels(len(panels))
     fig, axes = new_figure(reports, title, 4.6 * ncols + 2.8, 3.4 * nrows, nrows, ncols)
     for ax, (key, rest) in zip(axes, panels.items()):
+        ks = set()
         for s in results.series:
             points = []
             for r in s.report.results:
@@ -57,10 +67,12 @@ def k_chart(results):
                 if k is not None and median is not None and params_key(others) == key:
                     points.append((k, median, low, high))
             if points:
+                ks.update(p[0] for p in points)
                 _draw(ax, points, s.color, s.linestyle)
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("K (tasks spawned per burst, log2)", fontsize=8)
+        log_axis(ax)
+        _value_ticks(ax, ks)
+        ax.set_xlabel("K (tasks spawned per burst, log2 scale)", fontsize=8)
         ax.set_ylabel("ns per task (log; median, bars min–max)", fontsize=8)
         ax.set_title(("spawn_burst " + params_label(rest)).strip(), fontsize=9)
         ax.grid(alpha=0.3, which="both")
@@ -99,14 +111,17 @@ def threads_chart(results):
         if s.failed:
             failures.setdefault(s.name, s.error)
     for ax, (scenario, rest, lines) in zip(axes, panels):
+        counts = set()
         for name, per in lines.items():
             points = [(t,) + _cost(r) for t, r in per.items()]
             points = [p for p in points if p[1] is not None]
             if points:
+                counts.update(p[0] for p in points)
                 _draw(ax, points, colors.get(name, "black"), "-")
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("threads (log2)", fontsize=8)
+        log_axis(ax)
+        _value_ticks(ax, counts)
+        ax.set_xlabel("threads (log2 scale)", fontsize=8)
         ax.set_ylabel("ns per op = 1e9 / ops/s (log)", fontsize=8)
         ax.set_title(f"{scenario} {params_label(rest)}".strip(), fontsize=9)
         ax.grid(alpha=0.3, which="both")

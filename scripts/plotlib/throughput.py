@@ -1,7 +1,7 @@
 """Throughput charts: ratio to the system backend, and absolute ops/s."""
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    series_handles, wide_range
+    log_axis, series_handles, wide_range
 from .model import group_label, ops
 
 BASELINE = "system"
@@ -38,7 +38,7 @@ def ratio_chart(results):
                          [group_label(*g) for g in groups])
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
     if wide_range(drawn):
-        ax.set_yscale("log")
+        log_axis(ax)
     ax.set_ylabel("ops/s ÷ system ops/s (×; median, bars min–max)")
     outside_legend(ax, series_handles(results.series), "backend")
     return fig
@@ -55,7 +55,7 @@ def absolute_chart(results):
                          lambda s, g: ops(results.get(s, *g)),
                          [group_label(*g) for g in groups])
     if wide_range(drawn):
-        ax.set_yscale("log")
+        log_axis(ax)
         ax.set_ylabel("ops/s, log scale (median, bars min–max)")
     else:
         ax.set_ylabel("ops/s (median, bars min–max)")
