@@ -41,8 +41,15 @@ def size(value):
 
 
 def plain(value, digits=3):
+    """Numbers as people read them: 3 significant digits, no exponent below 1e6."""
     value = num(value)
-    return None if value is None else f"{value:.{digits}g}"
+    if value is None:
+        return None
+    if value == 0 or 1e-3 <= abs(value) < 10 ** digits:
+        return f"{value:.{digits}g}"
+    if abs(value) < 1e6:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
 
 
 def status(entry):
