@@ -96,7 +96,7 @@ def scenario_tables(results, index):
     system = next((s for s in series if s.name == "system"), None)
     parts = ["### Results per scenario"]
     for group in results.groups:
-        rows = []
+        rows, measured = [], False
         base = ops(results.get(system, *group))[0] if system else None
         for s in series:
             result = results.get(s, *group)
@@ -105,6 +105,7 @@ def scenario_tables(results, index):
                     rows.append((s.name, f"failed: {s.error}", None, None, None, None, None,
                                  None))
                 continue
+            measured = True
             median, low, high = ops(result)
             latency, memory = result["latency_ns"], result["memory"]
             spread = f"{si(median)} [{si(low)}–{si(high)}]" if median is not None else None
@@ -113,10 +114,12 @@ def scenario_tables(results, index):
                          plain(latency.get("p50")), plain(latency.get("p99")),
                          plain(latency.get("p999")), plain(result.get("allocations_per_op")),
                          size(num(memory.get("peak_rss_bytes")))))
-        if any(r[1] is not None and not str(r[1]).startswith("failed") for r in rows):
+        if measured:
             parts.append(f"#### {group_label(*group)}\n\n" + table(
                 ["backend", "ops/s median [min–max]", "ratio to system", "p50 (ns)",
                  "p99 (ns)", "p99.9 (ns)", "allocations/op", "peak RSS"], rows))
+    if len(parts) == 1:
+        parts.append("No results in this report.")
     return "\n\n".join(parts)
 
 

@@ -1,5 +1,7 @@
 """Throughput charts: ratio to the system backend, and absolute ops/s."""
 
+from matplotlib.ticker import EngFormatter
+
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
     log_axis, series_handles, wide_range
 from .model import group_label, ops
@@ -59,5 +61,6 @@ def absolute_chart(results):
         ax.set_ylabel("ops/s, log scale (median, bars min–max)")
     else:
         ax.set_ylabel("ops/s (median, bars min–max)")
+    ax.yaxis.set_major_formatter(EngFormatter())  # 120 M rather than an 1e8 offset
     outside_legend(ax, series_handles(results.series), "backend")
     return fig
