@@ -67,10 +67,15 @@ def main(argv=None):
     if args.markdown:
         markdown = render_markdown(results, args.markdown,
                                    [(title, path) for path, title, _ in rendered])
-    for path, _, data in rendered:
-        write_atomic(path, data)
-    if markdown is not None:
-        write_atomic(args.markdown, markdown)
+    try:
+        for path, _, data in rendered:
+            write_atomic(path, data)
+        if markdown is not None:
+            write_atomic(args.markdown, markdown)
+    except OSError as err:
+        print(f"plot.py: error: cannot write {err.filename or args.out}: {err.strerror}",
+              file=sys.stderr)
+        return 1
     written = [path for path, _, _ in rendered] + ([args.markdown] if args.markdown else [])
     print(f"plot.py: wrote {len(written)} files: " + ", ".join(written), file=sys.stderr)
     return 0

@@ -120,7 +120,8 @@ def load(path):
     except UnicodeDecodeError:
         raise ReportError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as err:
-        raise ReportError(f"{path}: malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+        raise ReportError(f"{path}: malformed JSON: {err.msg} at line {err.lineno} "
+                          f"column {err.colno}") from None
     try:
         validate(data)
     except ReportError as err:
