@@ -1,0 +1,63 @@
+// What the four malloc-style backends (system, jemalloc, mimalloc, tcmalloc) share: the
+// counters, the TaskAllocator surface and the stats. Each backend supplies only its raw calls
+// (CRTP, so the hot path is a direct, inlinable call with no virtual dispatch).
+//
+// Derived provides static: raw_allocate(n) noexcept, raw_deallocate(p, n) noexcept, and
+// reserved_bytes() (what the allocator holds from the system, process-wide, or
+// kReservedUnknown).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "allocators/allocator.hpp"
+#include "allocators/reserved_unknown.hpp"
+
+namespace allocbench {
+
+template <class Derived>
+class MallocBackend {
+ public:
+  static constexpr bool kIsSlab = false;
+
+  // slot_size is only the size of the block a claim reserves before the frame size is known.
+  explicit MallocBackend(const BackendConfig& config) noexcept : claim_size_(config.slot_size) {}
+
+  // Blocks are aligned to at least kFrameAlign for n >= kFrameAlign (smaller requests may get
+  // 8-byte alignment, enough for anything that fits; a coroutine frame is never that small).
+  void* allocate(std::size_t n) noexcept {
+    void* p = Derived::raw_allocate(n);
+    if (p != nullptr) [[likely]] {
+      ++live_;
+      requested_ += n;
+    }
+    return p;
+  }
+
+  void deallocate(void* p, std::size_t n) noexcept {
+    Derived::raw_deallocate(p, n);
+    --live_;
+    requested_ -= n;
+  }
+
+  std::size_t max_block() const noexcept { return SIZE_MAX; }
+  std::size_t claim_size() const noexcept { return claim_size_; }
+
+  AllocatorStats stats() const {
+    AllocatorStats s;
+    s.live_blocks = live_;
+    s.bytes_requested = requested_;
+    s.bytes_reserved = Derived::reserved_bytes();
+    s.slot_size = claim_size_;
+    s.is_slab = false;
+    return s;
+  }
+
+ private:
+  std::size_t claim_size_;
+  // Plain counters: the backend belongs to one owner thread.
+  std::size_t live_ = 0;
+  std::size_t requested_ = 0;
+};
+
+}  // namespace allocbench

@@ -1,0 +1,155 @@
+// Reliability hooks shared by the two slabs: AddressSanitizer poisoning, valgrind memcheck
+// mempool annotations, debug invariant checks, and access to the freelist link that a free slot
+// stores in its first bytes. Every hook compiles to nothing when its tool is off, so the slabs'
+// hot paths call them unconditionally.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+// --- which tools are on --------------------------------------------------------------------
+// CMake defines ALLOCBENCH_ASAN for -DALLOCBENCH_SANITIZE=address; the compiler macros catch
+// ASan builds made any other way (gcc: __SANITIZE_ADDRESS__, clang: __has_feature).
+#if defined(ALLOCBENCH_ASAN) || defined(__SANITIZE_ADDRESS__)
+#define ALLOCBENCH_SLAB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOCBENCH_SLAB_ASAN 1
+#endif
+#endif
+#ifndef ALLOCBENCH_SLAB_ASAN
+#define ALLOCBENCH_SLAB_ASAN 0
+#endif
+
+// Valgrind client requests cost a few register moves outside valgrind; the option exists so a
+// measurement can compile them out (allocators/CMakeLists.txt: ALLOCBENCH_VALGRIND_ANNOTATE).
+#ifndef ALLOCBENCH_VALGRIND_ANNOTATE
+#define ALLOCBENCH_VALGRIND_ANNOTATE 1
+#endif
+#if ALLOCBENCH_VALGRIND_ANNOTATE && __has_include(<valgrind/memcheck.h>)
+#define ALLOCBENCH_SLAB_VALGRIND 1
+#else
+#define ALLOCBENCH_SLAB_VALGRIND 0
+#endif
+
+// Invariant checks (owner, slot alignment, double free) run in debug builds and in sanitizer
+// builds (which are for finding bugs, not for timing); release builds keep the hot path bare.
+#ifndef ALLOCBENCH_SLAB_CHECKS
+#if !defined(NDEBUG) || ALLOCBENCH_SLAB_ASAN || defined(ALLOCBENCH_TSAN)
+#define ALLOCBENCH_SLAB_CHECKS 1
+#else
+#define ALLOCBENCH_SLAB_CHECKS 0
+#endif
+#endif
+
+#if ALLOCBENCH_SLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+#include <valgrind/memcheck.h>
+#endif
+
+namespace allocbench::slab_guard {
+
+inline constexpr bool kAsan = ALLOCBENCH_SLAB_ASAN;
+inline constexpr bool kValgrind = ALLOCBENCH_SLAB_VALGRIND;
+inline constexpr bool kChecks = ALLOCBENCH_SLAB_CHECKS;
+
+// Prints "allocbench: <where>(<p>): <what>" to stderr and aborts. Out of line and cold: it only
+// runs when an invariant is already broken.
+[[noreturn]] void fail(const char* where, const void* p, const char* what) noexcept;
+
+// A slab is one memcheck memory pool; `pool` is any address unique to the slab.
+inline void pool_create([[maybe_unused]] const void* pool) noexcept {
+#if ALLOCBENCH_SLAB_VALGRIND
+  VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
+#endif
+}
+
+inline void pool_destroy([[maybe_unused]] const void* pool) noexcept {
+#if ALLOCBENCH_SLAB_VALGRIND
+  VALGRIND_DESTROY_MEMPOOL(pool);
+#endif
+}
+
+// Freshly carved free slots (links already written): nothing may touch them until handed out.
+inline void slots_carved([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_POISON_MEMORY_REGION(p, bytes);
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_NOACCESS(p, bytes);
+#endif
+}
+
+// Before slot memory goes back to operator delete: the system allocator owns it again.
+inline void region_released([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_UNDEFINED(p, bytes);
+#endif
+}
+
+// The freelist link lives in the first word of a free slot, which is poisoned / no-access
+// everywhere else; open it just for this read or write. memcpy, not a cast, because no object
+// of pointer type lives there (it compiles to one move).
+inline void* read_link(const void* slot) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(slot, sizeof(void*));
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_DEFINED(slot, sizeof(void*));
+#endif
+  void* next;
+  std::memcpy(&next, slot, sizeof next);
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_POISON_MEMORY_REGION(slot, sizeof(void*));
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_NOACCESS(slot, sizeof(void*));
+#endif
+  return next;
+}
+
+inline void write_link(void* slot, void* next) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(slot, sizeof(void*));
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_UNDEFINED(slot, sizeof(void*));
+#endif
+  std::memcpy(slot, &next, sizeof next);
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_POISON_MEMORY_REGION(slot, sizeof(void*));
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  (void)VALGRIND_MAKE_MEM_NOACCESS(slot, sizeof(void*));
+#endif
+}
+
+// A free slot becomes a live block of n bytes. Only those n bytes open up, so an overflow past
+// the requested size but still inside the slot is caught too.
+inline void hand_out([[maybe_unused]] const void* pool, [[maybe_unused]] void* slot,
+                     [[maybe_unused]] std::size_t n) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(slot, n);
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  VALGRIND_MEMPOOL_ALLOC(pool, slot, n);
+#endif
+}
+
+// A live block becomes a free slot again: any later use of it is reported.
+inline void take_back([[maybe_unused]] const void* pool, [[maybe_unused]] void* slot,
+                      [[maybe_unused]] std::size_t slot_size) noexcept {
+#if ALLOCBENCH_SLAB_ASAN
+  ASAN_POISON_MEMORY_REGION(slot, slot_size);
+#endif
+#if ALLOCBENCH_SLAB_VALGRIND
+  VALGRIND_MEMPOOL_FREE(pool, slot);
+#endif
+}
+
+}  // namespace allocbench::slab_guard
