@@ -11,9 +11,10 @@
 // does not run either, so the caches would be cold (or stale) when the timed region starts.
 // Collection off still simulates every access, so warm-up really warms the simulated caches.
 // Launch the worker with collection off from the start:
-//   valgrind --tool=callgrind --cache-sim=yes --collect-atstart=no \
-//            --I1=32768,8,64 --D1=32768,8,64 --LL=8388608,16,64 \
+//   valgrind --tool=callgrind --cache-sim=yes --collect-atstart=no
+//            --I1=32768,8,64 --D1=32768,8,64 --LL=8388608,16,64
 //            --callgrind-out-file=callgrind.out.%p allocbench-worker-<backend> run ...
+// (one command line)
 // and bracket each timed region with start() / stop_and_dump("<scenario>"); each dump is a
 // separate part in the output file holding only that region's events.
 #pragma once
