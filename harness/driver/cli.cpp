@@ -1,0 +1,153 @@
+#include "harness/driver/cli.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+
+namespace allocbench {
+
+std::uint64_t parse_positive(const std::string& flag, const std::string& text) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end || v == 0) {
+    throw std::invalid_argument(flag + ": expected a positive integer, got '" + text + "'");
+  }
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& flag, const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (item.empty()) {
+      throw std::invalid_argument(flag + ": expected a comma-separated list of names, got '" +
+                                  text + "'");
+    }
+    items.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+namespace {
+
+struct RunText {
+  std::string backends, scenarios, repetitions, threads, seed, timeout, out;
+  std::vector<std::string> params;
+  bool quick = false, full = false;
+};
+
+RunOptions validate_run(const RunText& t, const CLI::App& run) {
+  RunOptions o;
+  o.mode = t.full ? "full" : "quick";
+  o.repetitions = t.full ? 5 : 3;
+  if (run.count("--backends")) o.backends = split_list("--backends", t.backends);
+  if (run.count("--scenarios")) o.scenarios = split_list("--scenarios", t.scenarios);
+  if (run.count("--repetitions")) o.repetitions = parse_positive("--repetitions", t.repetitions);
+  if (run.count("--threads")) o.threads = parse_positive("--threads", t.threads);
+  if (run.count("--seed")) o.seed = parse_positive("--seed", t.seed);
+  if (run.count("--timeout")) o.timeout_s = parse_positive("--timeout", t.timeout);
+  // Keeps the deadline arithmetic (milliseconds in a 64-bit count) far from overflow.
+  if (o.timeout_s > 100u * 365 * 24 * 3600) {
+    throw std::invalid_argument("--timeout: " + t.timeout + " s is more than a century");
+  }
+  for (const auto& p : t.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw std::invalid_argument("--param: expected name=value, got '" + p + "'");
+    }
+    o.params.emplace_back(p.substr(0, eq),
+                          parse_positive("--param " + p.substr(0, eq), p.substr(eq + 1)));
+  }
+  if (run.count("--out")) {
+    if (t.out.empty()) throw std::invalid_argument("--out: empty file name");
+    o.out = t.out;
+  }
+  return o;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& out,
+                                std::string& err) {
+  CLI::App app{"allocbench: benchmarks task-frame allocators through per-backend workers",
+               "allocbench"};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  CLI::App* list = app.add_subcommand("list", "List the backends found and their scenarios");
+
+  RunText rt;
+  CLI::App* run = app.add_subcommand("run", "Run scenarios on backends and write a report");
+  run->add_option("--backends", rt.backends, "Comma-separated backends (default: all found)");
+  run->add_option("--scenarios", rt.scenarios, "Comma-separated scenarios (default: all)");
+  auto* quick = run->add_flag("--quick", rt.quick, "Quick parameter set, 3 repetitions (default)");
+  auto* full = run->add_flag("--full", rt.full, "Full parameter set, 5 repetitions");
+  quick->excludes(full);
+  run->add_option("--repetitions", rt.repetitions, "Runs of every worker (positive integer)");
+  run->add_option("--threads", rt.threads, "Threads per worker (positive integer, default 1)");
+  run->add_option("--seed", rt.seed, "Seed passed to every worker (positive integer, default 1)");
+  run->add_option("--timeout", rt.timeout, "Seconds a worker may run (default 600)");
+  run->add_option("--param", rt.params, "Override a scenario parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--out", rt.out, "Write the report only to FILE");
+
+  CompareOptions co;
+  std::string baseline;
+  CLI::App* compare =
+      app.add_subcommand("compare", "Compare two reports, or backends within one report");
+  compare->add_option("reports", co.files, "A.json [B.json]")->required()->expected(1, 2);
+  compare->add_option("--baseline", baseline, "Compare every backend of one report to this one");
+
+  ParseOutcome outcome;
+  // CLI11 would call a mistyped subcommand "not expected"; say what it is.
+  if (argc > 1 && argv[1][0] != '-' && !app.get_subcommand_no_throw(argv[1])) {
+    err = "allocbench: unknown subcommand '" + std::string(argv[1]) +
+          "'; valid subcommands: list, run, compare\n\n" + app.help();
+    outcome.exit_code = kExitUsage;
+    return outcome;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out = (app.get_subcommands().empty() ? &app : app.get_subcommands().front())->help();
+    return outcome;
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* where = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+    err = "allocbench: " + std::string(e.what()) + "\n\n" + where->help();
+    outcome.exit_code = kExitUsage;
+    return outcome;
+  }
+
+  try {
+    if (list->parsed()) {
+      outcome.command = ListOptions{};
+    } else if (run->parsed()) {
+      outcome.command = validate_run(rt, *run);
+    } else if (compare->parsed()) {
+      if (compare->count("--baseline")) {
+        if (baseline.empty()) throw std::invalid_argument("--baseline: empty backend name");
+        co.baseline = baseline;
+        if (co.files.size() != 1) {
+          throw std::invalid_argument("compare --baseline takes exactly one report, got " +
+                                      std::to_string(co.files.size()));
+        }
+      } else if (co.files.size() != 2) {
+        throw std::invalid_argument(
+            "compare needs two reports (A.json B.json), or one with --baseline NAME");
+      }
+      outcome.command = co;
+    }
+  } catch (const std::invalid_argument& e) {
+    err = std::string("allocbench: ") + e.what() + "\n";
+    outcome.exit_code = kExitUsage;
+  }
+  return outcome;
+}
+
+}  // namespace allocbench

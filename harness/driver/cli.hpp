@@ -1,0 +1,57 @@
+// Command-line parsing for `allocbench` (CLI11). Every parse or validation error becomes exit 2
+// with a message naming the flag; names that need the workers (backends, scenarios, params) are
+// checked later by the commands themselves.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace allocbench {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitSomeFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+struct ListOptions {};
+
+struct RunOptions {
+  std::vector<std::string> backends;   // empty: every worker found
+  std::vector<std::string> scenarios;  // empty: every scenario the workers know
+  std::string mode = "quick";
+  std::uint64_t repetitions = 3;  // quick 3, full 5 unless --repetitions
+  std::uint64_t threads = 1;
+  std::uint64_t seed = 1;
+  std::uint64_t timeout_s = 600;
+  std::vector<std::pair<std::string, std::uint64_t>> params;  // --param name=value, in order
+  std::optional<std::string> out;
+};
+
+struct CompareOptions {
+  std::vector<std::string> files;  // one with baseline, else two
+  std::optional<std::string> baseline;
+};
+
+using Command = std::variant<ListOptions, RunOptions, CompareOptions>;
+
+struct ParseOutcome {
+  std::optional<Command> command;  // set when parsing succeeded
+  int exit_code = kExitOk;         // meaningful when command is empty (help: 0, error: 2)
+};
+
+// Parses argv; writes help to out and errors (with usage) to err.
+ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& out,
+                                std::string& err);
+
+// "--repetitions" "3" -> 3; throws std::invalid_argument naming the flag unless text is a
+// positive decimal integer that fits in 64 bits.
+std::uint64_t parse_positive(const std::string& flag, const std::string& text);
+
+// "a,b" -> {"a", "b"}; empty items are an error naming the flag.
+std::vector<std::string> split_list(const std::string& flag, const std::string& text);
+
+}  // namespace allocbench

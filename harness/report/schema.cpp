@@ -1,0 +1,112 @@
+#include "harness/report/schema.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace allocbench {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) {
+  throw SchemaError(where + ": " + what);
+}
+
+const char* type_name(const json& j) {
+  return j.type_name();
+}
+
+const json& field(const json& obj, const std::string& where, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) bad(where.empty() ? key : where + "." + key, "missing");
+  return *it;
+}
+
+const json& typed(const json& obj, const std::string& where, const char* key,
+                  bool (json::*is)() const noexcept, const char* expected) {
+  const json& v = field(obj, where, key);
+  if (!(v.*is)()) {
+    bad(where.empty() ? key : where + "." + key,
+        std::string("expected ") + expected + ", found " + type_name(v));
+  }
+  return v;
+}
+
+void validate_result(const json& r, const std::string& at) {
+  if (!r.is_object()) bad(at, std::string("expected object, found ") + type_name(r));
+  typed(r, at, "backend", &json::is_string, "string");
+  typed(r, at, "scenario", &json::is_string, "string");
+  typed(r, at, "params", &json::is_object, "object");
+  const json& tp = typed(r, at, "throughput", &json::is_object, "object");
+  const std::string tp_at = at + ".throughput";
+  const json& ops = typed(tp, tp_at, "ops_per_sec", &json::is_object, "object");
+  const std::string ops_at = tp_at + ".ops_per_sec";
+  for (const char* k : {"median", "min", "max"}) typed(ops, ops_at, k, &json::is_number, "number");
+  const json& samples = typed(ops, ops_at, "samples", &json::is_array, "array");
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (!samples[i].is_number()) {
+      bad(ops_at + ".samples[" + std::to_string(i) + "]", "expected number");
+    }
+  }
+  // Latency may be "unavailable"; where a percentile is present it must be a number.
+  for (const char* lat : {"latency_ns", "latency_cycles"}) {
+    auto it = r.find(lat);
+    if (it == r.end()) continue;
+    const std::string lat_at = at + "." + lat;
+    if (!it->is_object()) bad(lat_at, std::string("expected object, found ") + type_name(*it));
+    for (const char* k : {"p50", "p90", "p99", "p999", "p9999", "max", "count"}) {
+      auto p = it->find(k);
+      if (p != it->end() && !p->is_number()) bad(lat_at + "." + k, "expected number");
+    }
+  }
+}
+
+}  // namespace
+
+void validate_report(const json& report) {
+  if (!report.is_object())
+    bad("report", std::string("expected object, found ") + type_name(report));
+  const json& version = field(report, "", "schema_version");
+  if (!version.is_number_integer() || version.get<long long>() != kSchemaVersion) {
+    bad("schema_version", "this allocbench reads schema_version " + std::to_string(kSchemaVersion) +
+                              ", found " + version.dump());
+  }
+  typed(report, "", "generated_at", &json::is_string, "string");
+  typed(report, "", "machine", &json::is_object, "object");
+  typed(report, "", "config", &json::is_object, "object");
+  const json& backends = typed(report, "", "backends", &json::is_array, "array");
+  for (std::size_t i = 0; i < backends.size(); ++i) {
+    const std::string at = "backends[" + std::to_string(i) + "]";
+    if (!backends[i].is_object()) bad(at, "expected object");
+    typed(backends[i], at, "name", &json::is_string, "string");
+    typed(backends[i], at, "status", &json::is_string, "string");
+  }
+  const json& results = typed(report, "", "results", &json::is_array, "array");
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    validate_result(results[i], "results[" + std::to_string(i) + "]");
+  }
+  if (auto micro = report.find("micro"); micro != report.end() && !micro->is_object()) {
+    bad("micro", "expected object");
+  }
+}
+
+json load_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SchemaError(path + ": cannot open for reading");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw SchemaError(path + ": read error");
+  json report = json::parse(buf.str(), nullptr, /*allow_exceptions=*/false);
+  if (report.is_discarded()) throw SchemaError(path + ": not valid JSON");
+  try {
+    validate_report(report);
+  } catch (const SchemaError& e) {
+    throw SchemaError(path + ": " + e.what());
+  }
+  return report;
+}
+
+}  // namespace allocbench

@@ -1,0 +1,27 @@
+// The report schema's version and a validator for reports read back from disk (compare, plots).
+// Validation covers what the reporters rely on; anything else is passed through untouched.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace allocbench {
+
+inline constexpr int kSchemaVersion = 1;
+
+class SchemaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws SchemaError whose message names the first offending field by its JSON path, e.g.
+// "results[2].throughput.ops_per_sec.median: missing".
+void validate_report(const nlohmann::json& report);
+
+// Reads and parses path, then validates it. Throws SchemaError for an unreadable file, invalid
+// JSON or a schema violation; the message starts with the path.
+nlohmann::json load_report(const std::string& path);
+
+}  // namespace allocbench

@@ -1,0 +1,67 @@
+// A plain-text table with columns padded to their widest cell, shared by the reporters, plus
+// the number formats they print.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace allocbench {
+
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  // First column left-aligned, the rest right-aligned (they hold numbers), two-space gaps.
+  std::string render(const std::string& indent = "  ") const {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows_) {
+      width.resize(std::max(width.size(), row.size()), 0);
+      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    }
+    std::string out;
+    for (const auto& row : rows_) {
+      std::string line = indent;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        const std::string pad(width[c] - row[c].size(), ' ');
+        line += c == 0 ? row[c] + pad : "  " + pad + row[c];
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + '\n';
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "n/a" stands for a figure the report does not have, never a made-up 0.
+inline std::string format_fixed(std::optional<double> v, int decimals = 1) {
+  if (!v || !std::isfinite(*v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, *v);
+  return buf;
+}
+
+// Rates with an SI suffix: 123.4M, 5.67k.
+inline std::string format_rate(std::optional<double> v) {
+  if (!v || !std::isfinite(*v)) return "n/a";
+  static constexpr std::pair<double, const char*> kScale[] = {
+      {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+  for (const auto& [scale, suffix] : kScale) {
+    if (std::fabs(*v) >= scale) return format_fixed(*v / scale, 2) + suffix;
+  }
+  return format_fixed(*v, 1);
+}
+
+inline std::string format_ratio(std::optional<double> num, std::optional<double> den) {
+  if (!num || !den || *den == 0 || !std::isfinite(*num / *den)) return "n/a";
+  return format_fixed(*num / *den, 2) + "x";
+}
+
+}  // namespace allocbench
