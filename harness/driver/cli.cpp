@@ -106,7 +106,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
 
   ParseOutcome outcome;
   // CLI11 would call a mistyped subcommand "not expected"; say what it is.
-  if (argc > 1 && argv[1][0] != '-' && !app.get_subcommand_no_throw(argv[1])) {
+  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "list" &&
+      std::string(argv[1]) != "run" && std::string(argv[1]) != "compare") {
     err = "allocbench: unknown subcommand '" + std::string(argv[1]) +
           "'; valid subcommands: list, run, compare\n\n" + app.help();
     outcome.exit_code = kExitUsage;
