@@ -33,14 +33,15 @@ struct AllocatorStats {
   bool is_slab = false;
 };
 
-// A frame (plus the runtime's origin tag) that cannot fit a slab slot. Raised before any slot
-// is taken, so nothing leaks.
+// A frame that cannot fit a slab slot. frame_size is the compiler's frame size; the runtime
+// appends an 8-byte origin tag (runtime/frame_alloc.hpp), so a frame fits when
+// frame_size + 8 <= slot_size. Raised before any slot is taken, so nothing leaks.
 class FrameTooLarge : public std::length_error {
  public:
   FrameTooLarge(std::size_t frame_size, std::size_t slot_size)
       : std::length_error("coroutine frame of " + std::to_string(frame_size) +
-                          " bytes does not fit a slab slot of " + std::to_string(slot_size) +
-                          " bytes"),
+                          " bytes (+8-byte origin tag) does not fit a slab slot of " +
+                          std::to_string(slot_size) + " bytes"),
         frame_size_(frame_size),
         slot_size_(slot_size) {}
   std::size_t frame_size() const noexcept { return frame_size_; }

@@ -1,0 +1,64 @@
+// Intrusive lock-free multi-producer single-consumer queue (Dmitry Vyukov's design). Other threads
+// push tasks they wake; only the owner thread pops. Nodes live inside task frames, so a push
+// never allocates.
+#pragma once
+
+#include <atomic>
+
+namespace allocbench::detail {
+
+struct MpscNode {
+  std::atomic<MpscNode*> mpsc_next{nullptr};
+};
+
+class MpscQueue {
+ public:
+  MpscQueue() : head_(&stub_), tail_(&stub_) {}
+  MpscQueue(const MpscQueue&) = delete;
+  MpscQueue& operator=(const MpscQueue&) = delete;
+
+  // Any thread.
+  void push(MpscNode* n) noexcept {
+    n->mpsc_next.store(nullptr, std::memory_order_relaxed);
+    MpscNode* prev = head_.exchange(n, std::memory_order_seq_cst);
+    prev->mpsc_next.store(n, std::memory_order_release);
+  }
+
+  // Owner thread only. Returns nullptr when empty, or when a producer is between its exchange
+  // and its link store; that producer's eventfd write (or the next poll) brings the node in.
+  MpscNode* pop() noexcept {
+    MpscNode* tail = tail_;
+    MpscNode* next = tail->mpsc_next.load(std::memory_order_acquire);
+    if (tail == &stub_) {
+      if (next == nullptr) return nullptr;
+      tail_ = next;
+      tail = next;
+      next = next->mpsc_next.load(std::memory_order_acquire);
+    }
+    if (next != nullptr) {
+      tail_ = next;
+      return tail;
+    }
+    if (tail != head_.load(std::memory_order_acquire)) return nullptr;
+    push(&stub_);
+    next = tail->mpsc_next.load(std::memory_order_acquire);
+    if (next != nullptr) {
+      tail_ = next;
+      return tail;
+    }
+    return nullptr;
+  }
+
+  // Owner thread: true when a push has started that pop() has not yet returned.
+  bool maybe_nonempty() const noexcept {
+    return head_.load(std::memory_order_seq_cst) != tail_ ||
+           tail_->mpsc_next.load(std::memory_order_acquire) != nullptr;
+  }
+
+ private:
+  alignas(64) std::atomic<MpscNode*> head_;
+  alignas(64) MpscNode* tail_;
+  MpscNode stub_;
+};
+
+}  // namespace allocbench::detail

@@ -1,0 +1,433 @@
+// The executor's non-template parts: queues, task lifetimes, wakes and shutdown.
+#include "runtime/runtime.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+#include <thread>
+
+namespace allocbench {
+
+using detail::TaskHeader;
+using detail::TaskState;
+
+namespace detail {
+
+void throw_frame_too_large(std::size_t frame, std::size_t slot) {
+  throw FrameTooLarge(frame, slot);
+}
+
+void throw_slab_full(const TaskBackend& backend) {
+  throw SlabFull(backend.stats().capacity);
+}
+
+void on_task_finished(TaskHeader& h) noexcept {
+  h.runtime->finished(h);
+}
+
+}  // namespace detail
+
+Runtime::Runtime(const BackendConfig& config) : backend_(config), owner_(pthread_self()) {
+  eventfd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (eventfd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+Runtime::~Runtime() {
+  shutting_down_ = true;
+  // Every task still here is destroyed at its suspension point; handles are orphaned first so
+  // that nothing a frame's destructors do can reach back into a freed frame.
+  while (live_head_ != nullptr) {
+    TaskHeader& t = *live_head_;
+    if (t.handle != nullptr) {
+      t.handle->hdr_ = nullptr;
+      t.handle->status_ = JoinHandleBase::Status::kOrphaned;
+      t.handle = nullptr;
+    }
+    if (t.state == TaskState::kQueued) unlink_ready(t);
+    if (t.awaiting != nullptr) t.awaiting->join_waiter = nullptr;
+    if (t.join_waiter != nullptr) t.join_waiter->awaiting = nullptr;
+    t.awaiting = nullptr;
+    t.join_waiter = nullptr;
+    t.state = TaskState::kCancelled;
+    free_task(t);  // may run destructors that spawn or drop other tasks: the loop sees them
+  }
+  drain_zombies_at_shutdown();
+  if (claims_ != 0) {
+    std::fprintf(stderr, "allocbench: %zu SlabClaim(s) outlived their Runtime\n", claims_);
+    std::abort();
+  }
+  ::close(eventfd_);
+}
+
+// ---- queues ------------------------------------------------------------------------------
+
+void Runtime::push_ready(TaskHeader& t) noexcept {
+  t.ready_next = nullptr;
+  t.ready_prev = ready_tail_;
+  if (ready_tail_ != nullptr) {
+    ready_tail_->ready_next = &t;
+  } else {
+    ready_head_ = &t;
+  }
+  ready_tail_ = &t;
+  ++ready_count_;
+}
+
+TaskHeader* Runtime::pop_ready() noexcept {
+  TaskHeader* t = ready_head_;
+  if (t == nullptr) return nullptr;
+  ready_head_ = t->ready_next;
+  if (ready_head_ != nullptr) {
+    ready_head_->ready_prev = nullptr;
+  } else {
+    ready_tail_ = nullptr;
+  }
+  --ready_count_;
+  return t;
+}
+
+void Runtime::unlink_ready(TaskHeader& t) noexcept {
+  (t.ready_prev ? t.ready_prev->ready_next : ready_head_) = t.ready_next;
+  (t.ready_next ? t.ready_next->ready_prev : ready_tail_) = t.ready_prev;
+  t.ready_prev = t.ready_next = nullptr;
+  --ready_count_;
+}
+
+void Runtime::link_live(TaskHeader& t) noexcept {
+  t.live_prev = nullptr;
+  t.live_next = live_head_;
+  if (live_head_ != nullptr) live_head_->live_prev = &t;
+  live_head_ = &t;
+  ++live_count_;
+}
+
+void Runtime::unlink_live(TaskHeader& t) noexcept {
+  (t.live_prev ? t.live_prev->live_next : live_head_) = t.live_next;
+  if (t.live_next != nullptr) t.live_next->live_prev = t.live_prev;
+  --live_count_;
+}
+
+// ---- task lifetime -----------------------------------------------------------------------
+
+void Runtime::adopt(TaskHeader& t, std::coroutine_handle<> h) noexcept {
+  t.runtime = this;
+  t.self = h;
+  t.resume_point = h;
+  link_live(t);
+  schedule(t);
+}
+
+void Runtime::schedule(TaskHeader& t) noexcept {
+  if (shutting_down_) return;
+  t.state = TaskState::kQueued;
+  push_ready(t);
+}
+
+bool Runtime::run_one() {
+  TaskHeader* t = pop_ready();
+  if (t == nullptr) return false;
+  t->state = TaskState::kRunning;
+  TaskHeader* outer = std::exchange(detail::tls_current_task, t);
+  t->resume_point.resume();
+  detail::tls_current_task = outer;
+  if (t->state == TaskState::kFinished) {
+    if (t->handle == nullptr) {
+      if (t->has_exception) ++unobserved_exceptions_;
+      free_task(*t);
+    }
+  } else if (t->cancel_requested) {
+    cancel(*t);
+  }
+  return true;
+}
+
+std::size_t Runtime::run_until_idle() {
+  std::size_t n = 0;
+  for (;;) {
+    while (run_one()) ++n;
+    if (poll_remote() == 0 && ready_head_ == nullptr) return n;
+  }
+}
+
+void Runtime::finished(TaskHeader& t) noexcept {
+  t.state = TaskState::kFinished;
+  if (TaskHeader* w = std::exchange(t.join_waiter, nullptr)) {
+    w->awaiting = nullptr;
+    schedule(*w);
+  }
+}
+
+void Runtime::cancel(TaskHeader& t) noexcept {
+  switch (t.state) {
+    case TaskState::kFinished:
+    case TaskState::kCancelled:
+    case TaskState::kInline:
+      return;
+    case TaskState::kRunning:
+      t.cancel_requested = true;  // destroyed once it suspends (see run_one)
+      return;
+    case TaskState::kQueued:
+      unlink_ready(t);
+      break;
+    case TaskState::kSuspended:
+      if (t.awaiting != nullptr) {
+        t.awaiting->join_waiter = nullptr;
+        t.awaiting = nullptr;
+      }
+      break;
+  }
+  t.state = TaskState::kCancelled;
+  if (TaskHeader* w = std::exchange(t.join_waiter, nullptr)) {
+    w->awaiting = nullptr;
+    schedule(*w);
+  }
+  if (t.handle != nullptr) {
+    t.handle->hdr_ = nullptr;
+    t.handle->status_ = JoinHandleBase::Status::kCancelled;
+    t.handle = nullptr;
+  }
+  free_task(t);
+}
+
+// The runtime is done with the task. Its frame goes now, unless a Waker (possibly on another
+// thread) still refers to it: then the last Waker to go frees it.
+void Runtime::free_task(TaskHeader& t) noexcept {
+  unlink_live(t);
+  if (t.wake_refs.load(std::memory_order_acquire) == 0) {
+    t.self.destroy();
+    return;
+  }
+  ++zombies_;
+  t.zombie.store(true, std::memory_order_seq_cst);
+  if (t.wake_refs.load(std::memory_order_seq_cst) == 0 &&
+      !t.claimed.exchange(true, std::memory_order_acq_rel)) {
+    --zombies_;
+    t.self.destroy();
+  }
+}
+
+void Runtime::destroy_frame(TaskHeader& t) noexcept {
+  --zombies_;
+  t.self.destroy();
+}
+
+void Runtime::handle_dropped(TaskHeader& t) noexcept {
+  t.handle = nullptr;
+  if (t.state == TaskState::kFinished) free_task(t);
+  // Otherwise detached: run_one frees it when it finishes.
+}
+
+// ---- wakes -------------------------------------------------------------------------------
+
+Waker Runtime::make_waker(TaskHeader& t) noexcept {
+  t.wake_refs.fetch_add(1, std::memory_order_relaxed);
+  wakers_live_.fetch_add(1, std::memory_order_relaxed);
+  return Waker(&t, t.park_gen);
+}
+
+void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
+  if (t.parked && gen == t.park_gen && t.state == TaskState::kSuspended) {
+    t.parked = false;
+    schedule(t);
+  }
+}
+
+void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
+  t.woken_gen.store(gen, std::memory_order_release);
+  if (!t.remote_queued.exchange(true, std::memory_order_acq_rel)) {
+    t.wake_refs.fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
+    remote_.push(&t);
+    // Dekker pair with park_thread(): it stores parked_ then re-checks the queue.
+    if (parked_.load(std::memory_order_seq_cst)) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t w = ::write(eventfd_, &one, sizeof one);
+    }
+  }
+}
+
+void Runtime::release_wake_ref(TaskHeader& t) noexcept {
+  if (t.wake_refs.fetch_sub(1, std::memory_order_seq_cst) != 1) return;
+  if (!t.zombie.load(std::memory_order_seq_cst)) return;
+  if (t.claimed.exchange(true, std::memory_order_acq_rel)) return;
+  if (is_owner_thread()) {
+    destroy_frame(t);
+  } else {
+    // Only the owner frees frames: hand it over. No entry is queued (entries hold references).
+    t.remote_queued.store(true, std::memory_order_relaxed);
+    remote_.push(&t);
+    if (parked_.load(std::memory_order_seq_cst)) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t w = ::write(eventfd_, &one, sizeof one);
+    }
+  }
+}
+
+std::size_t Runtime::poll_remote() noexcept {
+  std::size_t n = 0;
+  while (detail::MpscNode* node = remote_.pop()) {
+    auto& t = static_cast<TaskHeader&>(*node);
+    ++n;
+    t.remote_queued.store(false, std::memory_order_release);
+    if (t.claimed.load(std::memory_order_acquire)) {
+      destroy_frame(t);  // a zombie whose last Waker went on another thread
+      continue;
+    }
+    if (!t.zombie.load(std::memory_order_acquire)) {
+      wake_local(t, t.woken_gen.load(std::memory_order_acquire));
+    }
+    release_wake_ref(t);  // the queue entry's reference; may free a zombie
+  }
+  return n;
+}
+
+void Runtime::park_thread() {
+  parked_.store(true, std::memory_order_seq_cst);
+  if (!remote_.maybe_nonempty()) {
+    std::uint64_t v;
+    while (::read(eventfd_, &v, sizeof v) < 0 && errno == EINTR) {
+    }
+  }
+  parked_.store(false, std::memory_order_relaxed);
+}
+
+void Runtime::run_until_finished(const JoinHandleBase& h) {
+  while (!h.is_finished()) {
+    if (run_one()) continue;
+    if (poll_remote() != 0) continue;
+    if (wakers_live_.load(std::memory_order_acquire) == 0) {
+      // A Waker may have pushed and gone between the poll above and that load: poll again.
+      if (poll_remote() != 0 || ready_head_ != nullptr) continue;
+      throw std::logic_error(
+          "block_on: the task can never finish (nothing is ready and no Waker is alive)");
+    }
+    park_thread();
+  }
+}
+
+void Runtime::drain_zombies_at_shutdown() noexcept {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::seconds(10);
+  while (zombies_ != 0) {
+    if (poll_remote() != 0) continue;
+    if (clock::now() > deadline) {
+      std::fprintf(stderr,
+                   "allocbench: Runtime destroyed while %zu task(s) still have Wakers alive on "
+                   "other threads after 10 s; Wakers must not outlive their Runtime\n",
+                   zombies_);
+      std::abort();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+// ---- claims, handles, wakers, yield ------------------------------------------------------
+
+SlabClaim Runtime::claim_slab() {
+  void* p = backend_.allocate(backend_.claim_size());
+  if (p == nullptr) throw SlabFull(backend_.stats().capacity);
+  ++claims_;
+  return SlabClaim(this, p);
+}
+
+std::optional<SlabClaim> Runtime::try_claim_slab() {
+  void* p = backend_.allocate(backend_.claim_size());
+  if (p == nullptr) return std::nullopt;
+  ++claims_;
+  return SlabClaim(this, p);
+}
+
+std::size_t SlabClaim::size() const noexcept {
+  return rt_->backend_.claim_size();
+}
+
+void SlabClaim::release() noexcept {
+  if (slot_ == nullptr) return;
+  rt_->backend_.deallocate(std::exchange(slot_, nullptr), rt_->backend_.claim_size());
+  --rt_->claims_;
+}
+
+bool JoinHandleBase::is_finished() const noexcept {
+  switch (status_) {
+    case Status::kLive:
+      return hdr_->state == TaskState::kFinished;
+    case Status::kCancelled:
+    case Status::kOrphaned:
+      return true;
+    case Status::kEmpty:
+      return false;
+  }
+  return false;
+}
+
+void JoinHandleBase::detach() noexcept {
+  if (status_ == Status::kLive) hdr_->runtime->handle_dropped(*hdr_);
+  hdr_ = nullptr;
+  status_ = Status::kEmpty;
+}
+
+void JoinHandleBase::cancel() noexcept {
+  if (status_ == Status::kLive) hdr_->runtime->cancel(*hdr_);
+}
+
+TaskHeader& JoinHandleBase::finished_header() const {
+  switch (status_) {
+    case Status::kEmpty:
+      throw std::logic_error("JoinHandle is empty (detached or moved from)");
+    case Status::kCancelled:
+      throw TaskCancelled();
+    case Status::kOrphaned:
+      throw RuntimeGone();
+    case Status::kLive:
+      break;
+  }
+  if (hdr_->state != TaskState::kFinished) throw std::logic_error("task has not finished yet");
+  return *hdr_;
+}
+
+void JoinHandleBase::JoinAwaiterBase::await_suspend(std::coroutine_handle<> awaiting) {
+  TaskHeader* self = detail::tls_current_task;
+  if (self == nullptr) throw std::logic_error("a JoinHandle can only be awaited inside a task");
+  if (h.status_ != Status::kLive) throw std::logic_error("awaiting an empty JoinHandle");
+  TaskHeader& target = *h.hdr_;
+  if (target.join_waiter != nullptr) throw std::logic_error("a task can be awaited only once");
+  if (&target == self) throw std::logic_error("a task cannot await itself");
+  target.join_waiter = self;
+  self->awaiting = &target;
+  self->resume_point = awaiting;
+  self->state = TaskState::kSuspended;
+}
+
+void Waker::wake() && {
+  TaskHeader* t = std::exchange(t_, nullptr);
+  if (t == nullptr) return;
+  Runtime& rt = *t->runtime;
+  if (rt.is_owner_thread()) {
+    rt.wake_local(*t, gen_);
+  } else {
+    rt.wake_remote(*t, gen_);
+  }
+  rt.wakers_live_.fetch_sub(1, std::memory_order_release);
+  rt.release_wake_ref(*t);
+}
+
+void Waker::reset() noexcept {
+  TaskHeader* t = std::exchange(t_, nullptr);
+  if (t == nullptr) return;
+  Runtime& rt = *t->runtime;
+  rt.wakers_live_.fetch_sub(1, std::memory_order_release);
+  rt.release_wake_ref(*t);
+}
+
+void YieldAwaiter::await_suspend(std::coroutine_handle<> h) const {
+  TaskHeader* t = detail::tls_current_task;
+  if (t == nullptr) throw std::logic_error("yield_now() outside a runtime task");
+  t->resume_point = h;
+  t->runtime->schedule(*t);
+}
+
+}  // namespace allocbench

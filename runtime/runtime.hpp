@@ -1,0 +1,265 @@
+// The single-threaded executor. One Runtime per thread owns a task-allocator backend (the
+// process's compile-time TaskBackend) for its whole life, a ready queue threaded through the task
+// frames, and a remote queue + eventfd through which other threads wake its tasks. Only the owner
+// thread resumes and frees frames. Destroying a Runtime destroys every task it still has and
+// returns every slot before the backend itself goes.
+#pragma once
+
+#include <pthread.h>
+#include <atomic>
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+
+#include "allocators/backend.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/join_handle.hpp"
+#include "runtime/mpsc_queue.hpp"
+#include "runtime/slab_claim.hpp"
+#include "runtime/task.hpp"
+#include "runtime/waker.hpp"
+
+namespace allocbench {
+
+namespace detail {
+template <class F>
+using FactoryTask = std::remove_cvref_t<std::invoke_result_t<F&>>;
+template <class T>
+struct TaskResult;
+template <class T>
+struct TaskResult<Task<T>> {
+  using type = T;
+};
+// Whether a backend is full now; backends without a capacity never are.
+template <class B>
+bool backend_full(const B& b) noexcept {
+  if constexpr (requires { b.full(); }) {
+    return b.full();
+  } else {
+    return false;
+  }
+}
+// The task this thread is running now (null outside a task).
+inline thread_local TaskHeader* tls_current_task = nullptr;
+}  // namespace detail
+
+class Runtime {
+ public:
+  explicit Runtime(const BackendConfig& config = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Box path: the task's frame already exists (from global operator new).
+  template <class T>
+  JoinHandle<T> spawn(Task<T> task);
+
+  // Backend path: the frame the factory creates comes from this runtime's backend. SlabFull
+  // when a bounded slab is full, FrameTooLarge (before any slot is taken) when the frame does
+  // not fit a slot.
+  template <class F>
+  auto spawn_slab(F&& factory);
+  // As spawn_slab, but an empty optional instead of SlabFull.
+  template <class F>
+  auto try_spawn_slab(F&& factory);
+
+  SlabClaim claim_slab();                     // SlabFull when full
+  std::optional<SlabClaim> try_claim_slab();  // empty when full
+
+  // Spawns the task (Box path), runs the loop until it finishes, and returns its result.
+  // Blocks on the eventfd while only other threads can make progress; logic_error if nothing
+  // can ever finish it (nothing ready and no waker alive).
+  template <class T>
+  T block_on(Task<T> task);
+
+  // Runs ready tasks (and imports remote wakes) until none is ready. Never blocks. Returns the
+  // number of resumptions.
+  std::size_t run_until_idle();
+  // Resumes one ready task; false if none was ready.
+  bool run_one();
+
+  TaskBackend& backend() noexcept { return backend_; }
+  const TaskBackend& backend() const noexcept { return backend_; }
+  std::size_t live_tasks() const noexcept { return live_count_; }
+  std::size_t ready_tasks() const noexcept { return ready_count_; }
+  std::size_t unobserved_exceptions() const noexcept { return unobserved_exceptions_; }
+  std::size_t outstanding_wakers() const noexcept {
+    return wakers_live_.load(std::memory_order_acquire);
+  }
+  bool is_owner_thread() const noexcept { return pthread_equal(owner_, pthread_self()) != 0; }
+
+  // The task running on this thread parks; `f(Waker)` is called once it is suspended and may
+  // hand the Waker to another thread.
+  template <class F>
+  static auto park(F&& f);
+
+ private:
+  friend class JoinHandleBase;
+  friend class SlabClaim;
+  friend class Waker;
+  friend void detail::on_task_finished(detail::TaskHeader&) noexcept;
+  template <class F>
+  friend struct ParkAwaiter;
+  friend struct YieldAwaiter;
+
+  template <class F>
+  auto place_and_spawn(void* slot, F&& factory);
+  void adopt(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept;
+
+  void push_ready(detail::TaskHeader& t) noexcept;
+  detail::TaskHeader* pop_ready() noexcept;
+  void unlink_ready(detail::TaskHeader& t) noexcept;
+  void link_live(detail::TaskHeader& t) noexcept;
+  void unlink_live(detail::TaskHeader& t) noexcept;
+
+  void schedule(detail::TaskHeader& t) noexcept;
+  void finished(detail::TaskHeader& t) noexcept;
+  void cancel(detail::TaskHeader& t) noexcept;
+  void free_task(detail::TaskHeader& t) noexcept;
+  void destroy_frame(detail::TaskHeader& t) noexcept;
+  void handle_dropped(detail::TaskHeader& t) noexcept;
+
+  Waker make_waker(detail::TaskHeader& t) noexcept;
+  void wake_local(detail::TaskHeader& t, std::uint32_t gen) noexcept;
+  void wake_remote(detail::TaskHeader& t, std::uint32_t gen) noexcept;
+  void release_wake_ref(detail::TaskHeader& t) noexcept;
+  std::size_t poll_remote() noexcept;
+  void park_thread();
+  void run_until_finished(const JoinHandleBase& h);
+  void drain_zombies_at_shutdown() noexcept;
+
+  TaskBackend backend_;  // first member: destroyed after every frame it holds
+  pthread_t owner_;
+  detail::TaskHeader* ready_head_ = nullptr;
+  detail::TaskHeader* ready_tail_ = nullptr;
+  detail::TaskHeader* live_head_ = nullptr;
+  std::size_t ready_count_ = 0;
+  std::size_t live_count_ = 0;
+  std::size_t zombies_ = 0;  // freed by the runtime, waiting for wakers on other threads
+  std::size_t claims_ = 0;   // SlabClaims alive: they must not outlive the runtime
+  std::size_t unobserved_exceptions_ = 0;
+  bool shutting_down_ = false;
+
+  // Cross-thread wake path.
+  detail::MpscQueue remote_;
+  alignas(64) std::atomic<bool> parked_{false};
+  std::atomic<std::size_t> wakers_live_{0};
+  int eventfd_ = -1;
+};
+
+// Suspends the running task and puts it at the back of the ready queue (FIFO).
+struct YieldAwaiter {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const;
+  void await_resume() const noexcept {}
+};
+inline YieldAwaiter yield_now() noexcept {
+  return {};
+}
+
+template <class F>
+struct ParkAwaiter {
+  F f;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    detail::TaskHeader* t = detail::tls_current_task;
+    if (t == nullptr) throw std::logic_error("park() outside a runtime task");
+    Runtime& rt = *t->runtime;
+    t->resume_point = h;
+    t->state = detail::TaskState::kSuspended;
+    t->parked = true;
+    ++t->park_gen;
+    try {
+      std::invoke(f, rt.make_waker(*t));
+    } catch (...) {
+      // f never suspended us for good: undo, and let the exception surface at the co_await.
+      if (t->state == detail::TaskState::kQueued) rt.unlink_ready(*t);
+      t->parked = false;
+      t->state = detail::TaskState::kRunning;
+      throw;
+    }
+  }
+  void await_resume() const noexcept {}
+};
+
+template <class F>
+auto Runtime::park(F&& f) {
+  return ParkAwaiter<std::decay_t<F>>{std::forward<F>(f)};
+}
+
+// ---- templates ---------------------------------------------------------------------------
+
+template <class T>
+JoinHandle<T> Runtime::spawn(Task<T> task) {
+  if (!task.valid()) throw std::invalid_argument("spawn: empty Task");
+  auto h = task.release();
+  adopt(h.promise(), h);
+  return JoinHandle<T>(&h.promise());
+}
+
+template <class F>
+auto Runtime::place_and_spawn(void* slot, F&& factory) {
+  using TaskT = detail::FactoryTask<F>;
+  using T = typename detail::TaskResult<TaskT>::type;
+  detail::PlacementScope scope(&backend_, slot);
+  TaskT task = std::invoke(factory);
+  // The placement is one-shot: the first frame the factory created went to the backend. Anything
+  // else means the factory returned a task made elsewhere (its frame would not be where we put it).
+  if (!scope.consumed() || task.frame_address() != scope.placed()) {
+    throw std::logic_error(
+        "slab spawn: the factory must create and return a new task (its frame did not land in "
+        "the reserved block)");
+  }
+  return spawn<T>(std::move(task));
+}
+
+template <class F>
+auto Runtime::spawn_slab(F&& factory) {
+  return place_and_spawn(nullptr, std::forward<F>(factory));
+}
+
+template <class F>
+auto Runtime::try_spawn_slab(F&& factory) {
+  using T = typename detail::TaskResult<detail::FactoryTask<F>>::type;
+  if (detail::backend_full(backend_)) return std::optional<JoinHandle<T>>{};
+  try {
+    return std::optional<JoinHandle<T>>{place_and_spawn(nullptr, std::forward<F>(factory))};
+  } catch (const SlabFull&) {
+    return std::optional<JoinHandle<T>>{};
+  }
+}
+
+template <class T>
+T Runtime::block_on(Task<T> task) {
+  if (detail::tls_current_task != nullptr) {
+    throw std::logic_error("block_on inside a runtime task would deadlock; co_await instead");
+  }
+  JoinHandle<T> h = spawn(std::move(task));
+  run_until_finished(h);
+  return h.result();
+}
+
+template <class F>
+auto SlabClaim::spawn(F&& factory) {
+  if (slot_ == nullptr) throw std::logic_error("SlabClaim::spawn on an empty or used claim");
+  void* slot = slot_;
+  try {
+    auto handle = rt_->place_and_spawn(slot, std::forward<F>(factory));
+    slot_ = nullptr;  // the task owns the block now
+    --rt_->claims_;
+    return handle;
+  } catch (...) {
+    // If a frame was placed and then destroyed (the factory threw after creating it, or returned
+    // another task), its origin tag already returned the block: forget it, do not free it twice.
+    if (detail::tls_placement_consumed_last) {
+      slot_ = nullptr;
+      --rt_->claims_;
+    }
+    throw;
+  }
+}
+
+}  // namespace allocbench

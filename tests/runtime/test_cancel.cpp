@@ -1,0 +1,125 @@
+// Cancellation: at every state a task can be in, the frame goes exactly once and the awaiter
+// sees TaskCancelled.
+#include <optional>
+
+#include "tests/runtime/support.hpp"
+
+namespace allocbench::test {
+namespace {
+
+Task<int> yields_then_returns(Tracker t, int yields) {
+  (void)t;
+  for (int i = 0; i < yields; ++i) co_await yield_now();
+  co_return 1;
+}
+
+Task<void> parks_forever(Tracker t, std::optional<Waker>* out) {
+  (void)t;
+  co_await Runtime::park([out](Waker w) { out->emplace(std::move(w)); });
+}
+
+TEST(Cancel, AQueuedTaskIsDestroyedWithoutRunning) {
+  Counts c;
+  Runtime rt;
+  auto h = rt.spawn_slab([&] { return yields_then_returns(Tracker(c), 0); });
+  EXPECT_EQ(c.alive(), 1);
+  h.cancel();
+  EXPECT_EQ(c.alive(), 0) << "frame destroyed at cancel";
+  EXPECT_TRUE(h.is_finished());
+  EXPECT_TRUE(h.is_cancelled());
+  EXPECT_THROW(h.result(), TaskCancelled);
+  EXPECT_EQ(rt.ready_tasks(), 0u);
+  EXPECT_EQ(rt.live_tasks(), 0u);
+  EXPECT_EQ(rt.backend().stats().live_blocks, 0u);
+  EXPECT_EQ(rt.run_until_idle(), 0u);
+}
+
+TEST(Cancel, ATaskSuspendedAtAYieldIsDestroyedThere) {
+  Counts c;
+  Runtime rt;
+  auto h = rt.spawn(yields_then_returns(Tracker(c), 5));
+  rt.run_one();
+  rt.run_one();
+  h.cancel();
+  EXPECT_EQ(c.alive(), 0);
+  EXPECT_EQ(rt.live_tasks(), 0u);
+  EXPECT_EQ(rt.run_until_idle(), 0u);
+}
+
+TEST(Cancel, TheAwaiterSeesTaskCancelled) {
+  Counts c;
+  Runtime rt;
+  std::optional<Waker> waker;
+  auto victim = rt.spawn(parks_forever(Tracker(c), &waker));
+  auto watcher = [&]() -> Task<bool> {
+    try {
+      co_await victim;
+    } catch (const TaskCancelled&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  auto killer = [&]() -> Task<void> {
+    co_await yield_now();
+    victim.cancel();
+  };
+  auto w = rt.spawn(watcher());
+  rt.spawn(killer()).detach();
+  rt.run_until_idle();
+  ASSERT_TRUE(w.is_finished());
+  EXPECT_TRUE(w.result());
+  // A Waker still refers to the parked frame: the frame waits for it, then goes.
+  EXPECT_EQ(c.alive(), 1);
+  waker.reset();
+  EXPECT_EQ(c.alive(), 0);
+  EXPECT_EQ(rt.live_tasks(), 1u) << "only the finished watcher, kept by its handle";
+}
+
+TEST(Cancel, CancellingAFinishedTaskKeepsItsResult) {
+  Counts c;
+  Runtime rt;
+  auto h = rt.spawn(yields_then_returns(Tracker(c), 0));
+  rt.run_until_idle();
+  h.cancel();
+  EXPECT_FALSE(h.is_cancelled());
+  EXPECT_EQ(h.result(), 1);
+}
+
+TEST(Cancel, ATaskAwaitingAnotherCanBeCancelled) {
+  Counts c;
+  Runtime rt;
+  auto slow = rt.spawn(yields_then_returns(Tracker(c), 3));
+  auto waiter = [&]() -> Task<int> { co_return co_await slow; };
+  auto w = rt.spawn(waiter());
+  rt.run_one();  // slow yields
+  rt.run_one();  // waiter suspends on slow
+  w.cancel();
+  EXPECT_TRUE(w.is_cancelled());
+  rt.run_until_idle();  // slow finishes with nobody to wake: no dangling waiter
+  EXPECT_TRUE(slow.is_finished());
+  EXPECT_EQ(slow.result(), 1);
+  slow.detach();
+  EXPECT_EQ(c.alive(), 0);
+  EXPECT_EQ(rt.live_tasks(), 0u);
+}
+
+TEST(Cancel, ATaskCancellingItselfStopsAtItsNextSuspension) {
+  Counts c;
+  Runtime rt;
+  JoinHandle<void> self;
+  int after = 0;
+  auto body = [&](Tracker t) -> Task<void> {
+    (void)t;
+    self.cancel();  // running: takes effect when it suspends
+    co_await yield_now();
+    ++after;
+  };
+  self = rt.spawn(body(Tracker(c)));
+  rt.run_until_idle();
+  EXPECT_EQ(after, 0);
+  EXPECT_TRUE(self.is_cancelled());
+  EXPECT_EQ(c.alive(), 0);
+}
+
+}  // namespace
+}  // namespace allocbench::test
