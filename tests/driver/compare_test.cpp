@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/report/compare_reporter.hpp"
+#include "harness/report/schema.hpp"
+#include "harness/report/summary_reporter.hpp"
+
+namespace allocbench {
+namespace {
+
+using nlohmann::json;
+
+json row(const std::string& backend, const std::string& scenario, double lo, double med, double hi,
+         double p99) {
+  return {
+      {"backend", backend},
+      {"scenario", scenario},
+      {"params", {{"k", 64}}},
+      {"throughput",
+       {{"ops_per_sec", {{"median", med}, {"min", lo}, {"max", hi}, {"samples", {lo, med, hi}}}}}},
+      {"latency_ns",
+       {{"p50", p99 / 2},
+        {"p99", p99},
+        {"p999", p99 * 2},
+        {"p99_samples", {p99 * 0.99, p99 * 1.01}}}}};
+}
+
+json report(std::vector<json> rows) {
+  return {{"schema_version", 1},
+          {"generated_at", "2026-11-24T10:00:00Z"},
+          {"machine", json::object()},
+          {"config", json::object()},
+          {"backends", {{{"name", "system"}, {"status", "ok"}}}},
+          {"results", rows}};
+}
+
+TEST(Schema, AcceptsAValidReport) {
+  EXPECT_NO_THROW(validate_report(report({row("a", "s", 1, 2, 3, 4)})));
+}
+
+TEST(Schema, NamesTheOffendingField) {
+  json r = report({row("a", "s", 1, 2, 3, 4)});
+  r["results"][0]["throughput"]["ops_per_sec"].erase("median");
+  try {
+    validate_report(r);
+    FAIL() << "accepted a report without a median";
+  } catch (const SchemaError& e) {
+    EXPECT_STREQ(e.what(), "results[0].throughput.ops_per_sec.median: missing");
+  }
+  r = report({});
+  r["schema_version"] = 2;
+  try {
+    validate_report(r);
+    FAIL() << "accepted schema_version 2";
+  } catch (const SchemaError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema_version"), std::string::npos);
+  }
+  r = report({});
+  r["backends"][0]["status"] = 1;
+  EXPECT_THROW(validate_report(r), SchemaError);
+  EXPECT_THROW(validate_report(json::array()), SchemaError);
+}
+
+TEST(Compare, MarksOnlyNonOverlappingRanges) {
+  const json a =
+      report({row("system", "spawn", 90, 100, 110, 50), row("bounded", "spawn", 90, 100, 110, 50)});
+  const json b =
+      report({row("system", "spawn", 200, 210, 220, 50), row("bounded", "spawn", 95, 105, 115, 50),
+              row("mimalloc", "spawn", 1, 2, 3, 4)});
+  const std::string out = format_compare(a, b, "A.json", "B.json");
+  EXPECT_NE(out.find("2.10x*"), std::string::npos) << out;  // system: disjoint
+  EXPECT_NE(out.find("1.05x "), std::string::npos) << out;  // bounded: overlapping, no mark
+  EXPECT_EQ(out.find("1.05x*"), std::string::npos) << out;
+  EXPECT_NE(out.find("only in B: mimalloc spawn k=64"), std::string::npos) << out;
+  EXPECT_NE(out.find("micro: not compared"), std::string::npos) << out;
+}
+
+TEST(Compare, BaselineWithinOneReport) {
+  const json r = report(
+      {row("system", "spawn", 90, 100, 110, 50), row("bounded", "spawn", 290, 300, 310, 20)});
+  const std::string out = format_baseline(r, "system");
+  EXPECT_NE(out.find("3.00x*"), std::string::npos) << out;
+  EXPECT_NE(out.find("0.40x*"), std::string::npos) << out;
+  EXPECT_THROW(format_baseline(r, "jemalloc"), std::invalid_argument);
+}
+
+TEST(Compare, MicroMediansMatchedByName) {
+  auto micro = [](double t) {
+    return json{{"system",
+                 {{"benchmarks",
+                   {{{"name", "BM_x_median"},
+                     {"run_name", "BM_x"},
+                     {"run_type", "aggregate"},
+                     {"aggregate_name", "median"},
+                     {"real_time", t},
+                     {"cpu_time", t},
+                     {"time_unit", "ns"}},
+                    {{"name", "BM_x_mean"},
+                     {"run_name", "BM_x"},
+                     {"aggregate_name", "mean"},
+                     {"real_time", 1e9}}}}}}};
+  };
+  json a = report({}), b = report({});
+  a["micro"] = micro(10);
+  b["micro"] = micro(15);
+  const std::string out = format_compare(a, b, "A", "B");
+  EXPECT_NE(out.find("BM_x"), std::string::npos) << out;
+  EXPECT_NE(out.find("1.50x"), std::string::npos) << out;
+}
+
+TEST(Summary, RatiosToSystemAndFloorAndFailures) {
+  json r = report({row("system", "floor", 1, 400, 500, 5), row("system", "spawn", 1, 100, 200, 50),
+                   row("bounded", "spawn", 1, 200, 300, 25)});
+  r["backends"].push_back(
+      {{"name", "jemalloc"}, {"status", "failed"}, {"error", "timed out after 5 s"}});
+  const std::string out = format_summary(r);
+  EXPECT_NE(out.find("2.00x"), std::string::npos) << out;  // bounded vs system
+  EXPECT_NE(out.find("0.25x"), std::string::npos) << out;  // system spawn vs its floor
+  EXPECT_NE(out.find("n/a"), std::string::npos) << out;    // bounded has no floor row
+  EXPECT_NE(out.find("FAILED jemalloc: timed out after 5 s"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace allocbench
