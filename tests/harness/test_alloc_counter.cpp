@@ -1,10 +1,12 @@
 #include "harness/probes/alloc_counter.hpp"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <memory>
 #include <new>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,17 @@ namespace {
 void escape(const void* p) {
   asm volatile("" : : "r"(p) : "memory");
 }
+
+#if defined(ALLOCBENCH_EXPECT_MALLOC)
+// This build links a malloc replacement; the counting tests below must hold with it serving.
+TEST(AllocCounter, MallocReplacementServesMalloc) {
+  Dl_info info{};
+  ASSERT_NE(dladdr(dlsym(RTLD_DEFAULT, "malloc"), &info), 0);
+  ASSERT_NE(info.dli_fname, nullptr);
+  EXPECT_NE(std::string(info.dli_fname).find(ALLOCBENCH_EXPECT_MALLOC), std::string::npos)
+      << info.dli_fname;
+}
+#endif
 
 #if ALLOCBENCH_ALLOC_COUNTER_LINKED
 
