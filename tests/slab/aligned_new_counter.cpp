@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <new>
 
+#include <valgrind/valgrind.h>
+
 namespace {
 std::atomic<std::size_t> g_news{0};
 std::atomic<std::size_t> g_deletes{0};
@@ -28,6 +30,13 @@ std::size_t aligned_news() {
 }
 std::size_t aligned_deletes() {
   return g_deletes.load();
+}
+bool aligned_new_is_counted() {
+  // Valgrind redirects the global operator new of every object, this executable's included.
+  if (RUNNING_ON_VALGRIND) return false;
+  const std::size_t before = aligned_news();
+  ::operator delete (::operator new (1, std::align_val_t{64}), std::align_val_t{64});
+  return aligned_news() == before + 1;
 }
 }  // namespace allocbench::test
 

@@ -10,4 +10,8 @@ namespace allocbench::test {
 std::size_t aligned_news();
 std::size_t aligned_deletes();
 
+// False when something replaced these operators ahead of this executable (valgrind's memcheck
+// does): then the counts see nothing, and tests relying on them skip.
+bool aligned_new_is_counted();
+
 }  // namespace allocbench::test

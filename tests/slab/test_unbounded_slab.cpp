@@ -31,6 +31,7 @@ unsigned char pattern(std::size_t i) {
 }
 
 TEST(UnboundedSlab, FreshSlabHoldsNothing) {
+  const bool counted = test::aligned_new_is_counted();  // false under valgrind
   const std::size_t news = test::aligned_news();
   UnboundedSlab slab(config(100, 16));
   const AllocatorStats s = slab.stats();
@@ -42,7 +43,9 @@ TEST(UnboundedSlab, FreshSlabHoldsNothing) {
   EXPECT_TRUE(s.is_slab);
   EXPECT_FALSE(slab.full());
   EXPECT_EQ(slab.max_block(), 128u);
-  EXPECT_EQ(test::aligned_news(), news);
+  if (counted) {
+    EXPECT_EQ(test::aligned_news(), news);
+  }
 }
 
 TEST(UnboundedSlab, RejectsZeroSlotsPerChunk) {
@@ -50,6 +53,9 @@ TEST(UnboundedSlab, RejectsZeroSlotsPerChunk) {
 }
 
 TEST(UnboundedSlab, ReserveChunksAllocatesUpFrontAndNoMore) {
+  if (!test::aligned_new_is_counted()) {
+    GTEST_SKIP() << "operator new is replaced by the tool running this test (e.g. valgrind)";
+  }
   const std::size_t news = test::aligned_news();
   UnboundedSlab slab(config(64, 8, 3));
   EXPECT_EQ(test::aligned_news(), news + 3);
@@ -115,6 +121,7 @@ TEST(UnboundedSlab, GrowsAcrossFiftyChunksWithoutMovingAnything) {
 }
 
 TEST(UnboundedSlab, FreesIntoTheOwningChunkAcrossManyChunks) {
+  const bool counted = test::aligned_new_is_counted();  // false under valgrind
   constexpr std::size_t kPerChunk = 4;
   constexpr std::size_t kChunks = 20;
   UnboundedSlab slab(config(64, kPerChunk));
@@ -133,7 +140,9 @@ TEST(UnboundedSlab, FreesIntoTheOwningChunkAcrossManyChunks) {
   std::set<void*> reused;
   for (std::size_t i = 0; i < freed.size(); ++i) reused.insert(slab.allocate(64));
   EXPECT_EQ(reused, freed);
-  EXPECT_EQ(test::aligned_news(), news);
+  if (counted) {
+    EXPECT_EQ(test::aligned_news(), news);
+  }
   EXPECT_EQ(slab.stats().chunks, kChunks);
   for (void* p : blocks) slab.deallocate(p, 64);
   EXPECT_EQ(slab.free_slots(), kPerChunk * kChunks);
@@ -184,6 +193,9 @@ TEST(UnboundedSlab, OwnsOnlyItsOwnSlots) {
 }
 
 TEST(UnboundedSlab, ReleasesEveryChunkAtDestruction) {
+  if (!test::aligned_new_is_counted()) {
+    GTEST_SKIP() << "operator new is replaced by the tool running this test (e.g. valgrind)";
+  }
   const std::size_t news = test::aligned_news();
   const std::size_t deletes = test::aligned_deletes();
   {
