@@ -57,8 +57,8 @@ struct LineSink {
   }
 };
 
-[[noreturn]] void exec_child(const std::vector<char*>& argv, int out_fd, int err_fd,
-                             int status_fd) {
+[[noreturn]] void exec_child(const std::vector<char*>& argv, const char* cwd, int out_fd,
+                             int err_fd, int status_fd) {
   ::setpgid(0, 0);  // its own group, so a kill reaches everything it started
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
@@ -68,6 +68,11 @@ struct LineSink {
   ::sigemptyset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
+  if (cwd && ::chdir(cwd) != 0) {
+    const int err = errno;
+    [[maybe_unused]] ssize_t w = ::write(status_fd, &err, sizeof err);
+    ::_exit(127);
+  }
   ::execv(argv[0], argv.data());
   const int err = errno;
   [[maybe_unused]] ssize_t w = ::write(status_fd, &err, sizeof err);
@@ -97,7 +102,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
     result.spawn_error = std::string("fork: ") + std::strerror(errno);
     return result;
   }
-  if (pid == 0) exec_child(argv, out.fd[1], err.fd[1], status.fd[1]);
+  if (pid == 0)
+    exec_child(argv, spec.cwd.empty() ? nullptr : spec.cwd.c_str(), out.fd[1], err.fd[1],
+               status.fd[1]);
   ::setpgid(pid, pid);  // also here: whichever of parent and child runs first wins the race
   out.close_end(1);
   err.close_end(1);

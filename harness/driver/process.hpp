@@ -15,6 +15,7 @@ namespace allocbench {
 
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is the path executed (no PATH search)
+  std::string cwd;                // the child's working directory; empty: inherit
   std::chrono::milliseconds timeout{600'000};
   std::function<void(std::string_view)> on_stderr_line;  // called per complete line, optional
   std::function<bool()> should_stop;                     // polled; true kills the child

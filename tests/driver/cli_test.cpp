@@ -1,1 +1,75 @@
+#include "harness/driver/cli.hpp"
+
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace allocbench {
+namespace {
+
+ParseOutcome parse(std::vector<const char*> args, std::string& err) {
+  args.insert(args.begin(), "allocbench");
+  std::string out;
+  return parse_command_line(static_cast<int>(args.size()), args.data(), out, err);
+}
+
+TEST(Cli, ParsePositive) {
+  EXPECT_EQ(parse_positive("--x", "7"), 7u);
+  EXPECT_EQ(parse_positive("--x", "18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"0", "-1", "", "abc", "1.5", "3x", " 3", "18446744073709551616"}) {
+    try {
+      parse_positive("--repetitions", bad);
+      FAIL() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("--repetitions"), std::string::npos);
+    }
+  }
+}
+
+TEST(Cli, RunDefaultsAndModes) {
+  std::string err;
+  auto p = parse({"run"}, err);
+  ASSERT_TRUE(p.command) << err;
+  auto o = std::get<RunOptions>(*p.command);
+  EXPECT_EQ(o.mode, "quick");
+  EXPECT_EQ(o.repetitions, 3u);
+  p = parse({"run", "--full", "--param", "k=5", "--param", "n=6", "--backends", "a,b"}, err);
+  ASSERT_TRUE(p.command) << err;
+  o = std::get<RunOptions>(*p.command);
+  EXPECT_EQ(o.mode, "full");
+  EXPECT_EQ(o.repetitions, 5u);
+  ASSERT_EQ(o.params.size(), 2u);
+  EXPECT_EQ(o.params[1].first, "n");
+  EXPECT_EQ(o.backends, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Cli, BadInputExitsTwoNamingTheFlag) {
+  const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
+      {{"run", "--repetitions", "0"}, "--repetitions"},
+      {{"run", "--threads", "-2"}, "--threads"},
+      {{"run", "--seed", "x"}, "--seed"},
+      {{"run", "--timeout", "0"}, "--timeout"},
+      {{"run", "--param", "k"}, "--param"},
+      {{"run", "--param", "k=0"}, "--param k"},
+      {{"run", "--backends", "a,,b"}, "--backends"},
+      {{"run", "--quick", "--full"}, "--full"},
+      {{"run", "--bogus"}, "--bogus"},
+      {{"frobnicate"}, "frobnicate"},
+      {{}, "subcommand"},
+      {{"compare"}, "reports"},
+      {{"compare", "a.json"}, "two reports"},
+      {{"compare", "a", "b", "c"}, "c"},
+      {{"compare", "a", "b", "--baseline", "system"}, "exactly one"},
+  };
+  for (const auto& [args, needle] : cases) {
+    std::string err;
+    const auto p = parse(args, err);
+    EXPECT_FALSE(p.command) << needle;
+    EXPECT_EQ(p.exit_code, kExitUsage) << needle;
+    EXPECT_NE(err.find(needle), std::string::npos) << "message lacks '" << needle << "': " << err;
+  }
+}
+
+}  // namespace
+}  // namespace allocbench
