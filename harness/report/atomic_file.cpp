@@ -73,8 +73,10 @@ std::string check_writable(const std::filesystem::path& path) {
   if (::access(parent.c_str(), W_OK | X_OK) != 0) {
     return "directory " + parent.string() + " is not writable";
   }
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return path.string() + " is a directory";
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return path.string() + " is a directory";
+    // The rename would replace a device or pipe (as root, /dev/null itself) with a file.
+    if (!S_ISREG(st.st_mode)) return path.string() + " is not a regular file";
   }
   return {};
 }

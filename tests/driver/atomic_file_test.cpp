@@ -103,6 +103,7 @@ TEST_F(AtomicFile, CheckWritable) {
   EXPECT_NE(check_writable(dir_ / "missing" / "x.json"), "");
   EXPECT_NE(check_writable(dir_), "");  // a directory
   EXPECT_NE(check_writable(""), "");
+  EXPECT_NE(check_writable("/dev/null"), "");
   EXPECT_THROW(write_file_atomically(dir_ / "missing" / "x.json", "x"), std::system_error);
 }
 

@@ -140,6 +140,7 @@ TEST_F(DriverTest, BadInputExitsTwoAndRunsNothing) {
       {{"run", "--scenarios", "floor", "--param", "k=4"}, {"--param", "(none)"}},
       {{"run", "--out", "missing/dir/r.json"}, {"--out", "does not exist"}},
       {{"run", "--out", "ro"}, {"--out", "is a directory"}},
+      {{"run", "--out", "/dev/null"}, {"--out", "not a regular file"}},
       {{"run", "--quick", "--full"}, {"--full"}},
       {{"run", "--frobnicate"}, {"--frobnicate", "Usage"}},
       {{"explode"}, {"explode", "Usage"}},
