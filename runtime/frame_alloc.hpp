@@ -43,6 +43,9 @@ inline thread_local FramePlacement tls_placement;
 inline thread_local bool tls_placement_consumed_last = false;
 // Size of the last frame allocated on this thread (for reports; a plain store).
 inline thread_local std::size_t tls_last_frame_size = 0;
+// Calls into the backend's allocate() made by the runtime on this thread (frames and claims):
+// the harness reports them per operation beside the global allocator's count.
+inline thread_local std::uint64_t tls_backend_allocs = 0;
 
 [[noreturn]] void throw_frame_too_large(std::size_t frame, std::size_t slot);
 [[noreturn]] void throw_slab_full(const TaskBackend& backend);
@@ -65,6 +68,7 @@ inline void* allocate_frame(std::size_t n) {
     } else {
       if (total > b->max_block()) throw_frame_too_large(n, b->max_block());
       p = b->allocate(total);
+      ++tls_backend_allocs;
       if (p == nullptr) throw_slab_full(*b);
       tag = reinterpret_cast<std::uintptr_t>(b);
     }

@@ -329,6 +329,7 @@ void Runtime::drain_zombies_at_shutdown() noexcept {
 
 SlabClaim Runtime::claim_slab() {
   void* p = backend_.allocate(backend_.claim_size());
+  ++detail::tls_backend_allocs;
   if (p == nullptr) throw SlabFull(backend_.stats().capacity);
   ++claims_;
   return SlabClaim(this, p);
@@ -336,6 +337,7 @@ SlabClaim Runtime::claim_slab() {
 
 std::optional<SlabClaim> Runtime::try_claim_slab() {
   void* p = backend_.allocate(backend_.claim_size());
+  ++detail::tls_backend_allocs;
   if (p == nullptr) return std::nullopt;
   ++claims_;
   return SlabClaim(this, p);

@@ -1,0 +1,101 @@
+#include "harness/worker/scenario_runner.hpp"
+
+#include <barrier>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "harness/probes/memory.hpp"
+
+namespace allocbench {
+namespace {
+
+// The cartesian product of every parameter's values for the mode (an override fixes one).
+std::vector<Params> grid(const ScenarioSpec& spec, const RunOptions& o) {
+  std::vector<Params> sets{{}};
+  for (const auto& p : spec.params) {
+    std::vector<std::int64_t> values = o.mode == "full" ? p.full : p.quick;
+    if (auto it = o.overrides.find(p.name); it != o.overrides.end()) values = {it->second};
+    std::vector<Params> next;
+    for (const auto& base : sets) {
+      for (auto v : values) {
+        Params q = base;
+        q[p.name] = v;
+        next.push_back(std::move(q));
+      }
+    }
+    sets = std::move(next);
+  }
+  return sets;
+}
+
+// Under callgrind, operation counts shrink 100x (at least 100 ops): the simulation is ~50x
+// slower and the counts per operation are deterministic, so few operations suffice.
+Params for_cache_sim(Params p) {
+  for (const char* k : {"ops", "samples"}) {
+    if (auto it = p.find(k); it != p.end())
+      it->second = std::max<std::int64_t>(100, it->second / 100);
+  }
+  return p;
+}
+
+std::string label_of(const ScenarioSpec& spec, const Params& p) {
+  std::string s = spec.name;
+  for (const auto& [k, v] : p) {
+    if (k != "ops" && k != "samples") s += " " + k + "=" + std::to_string(v);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOptions& o) {
+  std::vector<nlohmann::json> out;
+  const int threads = spec.uses_threads ? o.threads : 1;
+  for (Params p : grid(spec, o)) {
+    if (o.cache_sim) p = for_cache_sim(p);
+    const std::string label = label_of(spec, p);
+    std::fprintf(stderr, "running %s\n", label.c_str());
+    const PeakRssReset reset = reset_peak_rss();
+    const MemorySample before = read_memory();
+    const auto t0 = std::chrono::steady_clock::now();
+
+    std::vector<Session> sessions;
+    sessions.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+      sessions.emplace_back(p, o.seed + static_cast<std::uint64_t>(t), o.cache_sim, label);
+    }
+    if (threads == 1) {
+      spec.run(sessions[0]);
+    } else {
+      // N independent runtimes, one per thread, started together.
+      std::barrier start(threads);
+      std::vector<std::thread> pool;
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+          start.arrive_and_wait();
+          spec.run(sessions[static_cast<std::size_t>(t)]);
+        });
+      }
+      for (auto& th : pool) th.join();
+      for (int t = 1; t < threads; ++t) sessions[0].merge(sessions[static_cast<std::size_t>(t)]);
+    }
+
+    const double wall_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    const MemorySample after = read_memory();
+    nlohmann::json r = sessions[0].result_json(spec.name, wall_ns);
+    if (threads > 1) r["params"]["threads"] = threads;
+    nlohmann::json& mem = r["memory"];
+    mem["peak_rss_bytes"] = after.peak_rss_bytes ? nlohmann::json(*after.peak_rss_bytes) : nullptr;
+    mem["peak_rss_reset"] = reset.ok;
+    if (!reset.ok) mem["peak_rss_note"] = "process-wide peak (reset failed: " + reset.detail + ")";
+    mem["minor_faults"] = after.minor_faults - before.minor_faults;
+    mem["major_faults"] = after.major_faults - before.major_faults;
+    if (!after.unavailable_reason.empty()) mem["unavailable_reason"] = after.unavailable_reason;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace allocbench

@@ -1,0 +1,109 @@
+// What a scenario sees of the harness: its parameters, and the hooks around what it measures.
+// The scenario decides what one operation is; the session owns the probes (timer, histogram,
+// allocation counter, perf counters, callgrind) so every scenario measures the same way:
+//   - throughput: begin() ... end(ops) around a batch; no per-op timer inside it;
+//   - latency: time_one(f) around single sampled operations, timer overhead subtracted;
+//   - memory: note_backend(stats) where the scenario's live set peaks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "allocators/allocator.hpp"
+#include "harness/probes/alloc_counter.hpp"
+#include "harness/probes/callgrind.hpp"
+#include "harness/probes/histogram.hpp"
+#include "harness/probes/perf_counters.hpp"
+#include "harness/probes/timer.hpp"
+#include "runtime/frame_alloc.hpp"
+
+namespace allocbench {
+
+using Params = std::map<std::string, std::int64_t>;
+
+class Session {
+ public:
+  Session(Params params, std::uint64_t seed, bool cache_sim, std::string label);
+
+  std::int64_t param(std::string_view name) const;
+  std::size_t count(std::string_view name) const { return static_cast<std::size_t>(param(name)); }
+  std::uint64_t seed() const noexcept { return seed_; }
+  const Params& params() const noexcept { return params_; }
+  // Under callgrind the operation counts are cut down: simulation is ~50x slower.
+  bool cache_sim() const noexcept { return cache_sim_; }
+
+  void begin() noexcept {
+    news_at_begin_ = alloc_counter::snapshot().news;
+    frames_at_begin_ = detail::tls_backend_allocs;
+    if (cache_sim_) callgrind::start();
+    perf_.start();
+    start_ticks_ = ticks_now();
+  }
+  void end(std::uint64_t ops) noexcept {
+    const std::uint64_t t = ticks_now();
+    perf_.stop();
+    if (cache_sim_) callgrind::stop_and_dump(label_.c_str());
+    timed_ticks_ += static_cast<double>(t - start_ticks_);
+    ops_ += ops;
+    global_allocs_ += alloc_counter::snapshot().news - news_at_begin_;
+    backend_allocs_ += detail::tls_backend_allocs - frames_at_begin_;
+    if (auto c = perf_.read()) accumulate(*c);
+  }
+
+  // Times one operation for the latency histogram (in timer ticks, empty-pair cost subtracted).
+  template <class F>
+  void time_one(F&& f) {
+    const std::uint64_t t0 = ticks_now();
+    f();
+    const std::uint64_t t1 = ticks_now();
+    record_ticks(t1 - t0);
+  }
+  // A latency measured by the scenario itself, as a raw tick difference.
+  void record_ticks(std::uint64_t raw) noexcept {
+    const double net = elapsed_ticks(0, raw, cal_);
+    hist_.record(static_cast<std::uint64_t>(net + 0.5));
+  }
+
+  void note_backend(const AllocatorStats& s) noexcept;
+  void set_frame_size(std::size_t bytes) noexcept { frame_size_ = bytes; }
+  void set_latency_of(std::string what) { latency_of_ = std::move(what); }
+  void set_extra(const std::string& key, nlohmann::json value) { extra_[key] = std::move(value); }
+
+  // Folds another thread's session of the same scenario into this one.
+  void merge(const Session& other);
+  // The result object of the worker protocol, minus memory (the runner adds it).
+  nlohmann::json result_json(std::string_view scenario, double wall_ns) const;
+  std::uint64_t ops() const noexcept { return ops_; }
+  double timed_ns() const noexcept { return ticks_to_ns(timed_ticks_, cal_); }
+
+ private:
+  void accumulate(const PerfCounts& c) noexcept;
+
+  Params params_;
+  std::uint64_t seed_;
+  bool cache_sim_;
+  std::string label_;
+  const TimerCalibration& cal_;
+  Histogram hist_;
+  PerfCounters perf_;
+  std::optional<PerfCounts> perf_total_;
+  std::uint64_t start_ticks_ = 0;
+  double timed_ticks_ = 0;
+  std::uint64_t ops_ = 0;
+  std::uint64_t news_at_begin_ = 0;
+  std::uint64_t global_allocs_ = 0;
+  std::uint64_t frames_at_begin_ = 0;
+  std::uint64_t backend_allocs_ = 0;
+  std::size_t frame_size_ = 0;
+  std::size_t peak_requested_ = 0;
+  std::size_t peak_reserved_ = 0;
+  bool reserved_known_ = false;
+  std::string latency_of_;
+  nlohmann::json extra_ = nlohmann::json::object();
+};
+
+}  // namespace allocbench

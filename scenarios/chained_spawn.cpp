@@ -1,0 +1,70 @@
+// chained_spawn: each task spawns the next, to depth N. The live set stays at one or two tasks;
+// what is measured is spawn-from-inside-a-task plus dispatch.
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+struct Chain {
+  Runtime* rt;
+  Session* session;
+  std::uint64_t last_stamp = 0;
+  bool sampling = false;
+};
+
+Task<void> link(Chain* c, std::size_t depth) {
+  if (c->sampling) {
+    // Time from the previous link's start to this one's: one spawn + one dispatch.
+    const std::uint64_t now = ticks_now();
+    if (c->last_stamp != 0) c->session->record_ticks(now - c->last_stamp);
+    c->last_stamp = ticks_now();
+  }
+  if (depth > 1) c->rt->spawn_slab([c, depth] { return link(c, depth - 1); }).detach();
+  co_return;
+}
+
+void run(Session& s) {
+  const std::size_t depth = s.count("depth");
+  const std::uint64_t frame = [] {
+    Chain dummy{};
+    { Task<void> t = link(&dummy, 1); }
+    return detail::tls_last_frame_size;
+  }();
+  BackendConfig cfg;
+  cfg.slot_size = (detail::with_tag(frame) + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
+  cfg.capacity = 16;
+  Runtime rt(cfg);
+  Chain c{&rt, &s};
+  auto chain = [&] {
+    rt.spawn_slab([&] { return link(&c, depth); }).detach();
+    rt.run_until_idle();
+  };
+  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / depth);
+  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) chain();
+  s.begin();
+  for (std::size_t r = 0; r < rounds; ++r) chain();
+  s.end(rounds * depth);
+  s.note_backend(rt.backend().stats());
+  s.set_latency_of("one link: a task's start to the next task's start (spawn + dispatch)");
+  c.sampling = true;
+  const std::size_t sample_rounds = std::max<std::size_t>(1, s.count("samples") / depth);
+  for (std::size_t r = 0; r < sample_rounds; ++r) {
+    c.last_stamp = 0;
+    chain();
+  }
+  s.set_frame_size(frame);
+}
+
+}  // namespace
+
+ScenarioSpec chained_spawn_scenario() {
+  return {"chained_spawn",
+          "each task spawns the next, to depth N",
+          {{"depth", "tasks in one chain", {1000}, {1000, 100000}},
+           {"ops", "tasks in the timed batch (whole chains)", {1'000'000}, {5'000'000}},
+           {"samples", "links timed for latency", {200'000}, {1'000'000}}},
+          false,
+          run};
+}
+
+}  // namespace allocbench

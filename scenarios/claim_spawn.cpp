@@ -1,0 +1,80 @@
+// claim_spawn: claim K slots first, then spawn into each through its claim, then run them all.
+// Then the rejection path: on a full bounded slab, try_claim_slab and try_spawn_slab are refused,
+// counted, and nothing is lost. On the malloc backends a claim reserves a slot-sized block from
+// that allocator up front; they have no capacity, so they have no rejection path.
+#include <optional>
+#include <vector>
+
+#include "scenarios/frames.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+void run(Session& s) {
+  const std::size_t k = s.count("k");
+  const TaskFactoryFn fn = task_for_frame(256);
+  const std::size_t frame = measure_frame(fn);
+  Runtime rt(config_for_frame(frame, k));
+  std::uint64_t sink = 0;
+  std::vector<SlabClaim> claims;
+  claims.reserve(k);
+  auto round = [&] {
+    for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
+    for (auto& c : claims) c.spawn([&] { return fn(&sink); }).detach();
+    claims.clear();
+    rt.run_until_idle();
+  };
+  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / k);
+  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) round();
+  s.begin();
+  for (std::size_t r = 0; r < rounds; ++r) round();
+  s.end(rounds * k);
+
+  // Rejection path, outside the timed region: fill the slab with claims, then knock.
+  for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
+  s.note_backend(rt.backend().stats());
+  std::uint64_t rejected = 0;
+  const std::uint64_t attempts = 1000;
+  bool has_capacity = TaskBackend::kIsSlab && TaskBackend::name() == std::string_view("bounded");
+  if (has_capacity) {
+    for (std::uint64_t i = 0; i < attempts / 2; ++i) {
+      if (!rt.try_claim_slab()) ++rejected;
+      if (!rt.try_spawn_slab([&] { return fn(&sink); })) ++rejected;
+    }
+    const bool nothing_lost = rt.backend().stats().live_blocks == k && rt.live_tasks() == 0;
+    s.set_extra("rejections",
+                {{"attempts", attempts}, {"rejected", rejected}, {"nothing_lost", nothing_lost}});
+  } else {
+    s.set_extra("rejections", {{"source", "unavailable"},
+                               {"reason", "this backend has no capacity, so nothing is refused"}});
+  }
+  // Latency: one claim.spawn into an already claimed slot.
+  s.set_latency_of("one SlabClaim::spawn into a claimed slot");
+  std::size_t done = 0;
+  while (done < s.count("samples")) {
+    for (auto& c : claims) {
+      s.time_one([&] { c.spawn([&] { return fn(&sink); }).detach(); });
+      ++done;
+    }
+    claims.clear();
+    rt.run_until_idle();
+    for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
+  }
+  claims.clear();
+  s.set_frame_size(frame);
+}
+
+}  // namespace
+
+ScenarioSpec claim_spawn_scenario() {
+  return {"claim_spawn",
+          "claim K slots, then spawn into each claim; and rejections on a full bounded slab",
+          {{"k", "slots claimed before any spawn", {1024}, {1024, 16384}},
+           {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
+           {"samples", "single claim spawns timed for latency", {200'000}, {1'000'000}}},
+          false,
+          run};
+}
+
+}  // namespace allocbench

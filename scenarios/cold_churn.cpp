@@ -1,0 +1,47 @@
+// cold_churn: spawn churn with a cache polluter (a walk over more than twice the last-level
+// cache) between operations, so every operation starts with cold caches: the cost a task pays
+// when it is spawned after the service has been busy elsewhere.
+#include "harness/probes/cache_polluter.hpp"
+#include "scenarios/frames.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+void run(Session& s) {
+  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
+  const std::size_t frame = measure_frame(fn);
+  Runtime rt(config_for_frame(frame, 64));
+  CachePolluter polluter;
+  std::uint64_t sink = 0;
+  auto op = [&] {
+    rt.spawn_slab([&] { return fn(&sink); }).detach();
+    rt.run_until_idle();
+  };
+  op();
+  s.set_latency_of("spawn_slab + run + free of one task, caches polluted before it");
+  // Each operation is timed alone (the polluter runs between them, outside the timed region),
+  // so throughput here is 1 / mean cold-operation time.
+  for (std::size_t i = 0; i < s.count("ops"); ++i) {
+    polluter.pollute();
+    s.begin();
+    s.time_one(op);
+    s.end(1);
+  }
+  s.note_backend(rt.backend().stats());
+  s.set_extra("polluter_bytes", polluter.bytes());
+  s.set_frame_size(frame);
+}
+
+}  // namespace
+
+ScenarioSpec cold_churn_scenario() {
+  return {"cold_churn",
+          "spawn churn with the caches polluted (walk over > 2x LLC) before every operation",
+          {{"frame", "target frame size in bytes", {256}, {256, 1024}},
+           {"ops", "cold operations (each timed alone)", {300}, {2000}}},
+          false,
+          run};
+}
+
+}  // namespace allocbench

@@ -1,0 +1,92 @@
+// cross_thread: tasks parked with a Waker that a second thread wakes. The wake crosses threads
+// through the runtime's MPSC queue (and its eventfd when the owner sleeps); frames are still
+// resumed and freed on the owner thread only.
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+struct Mailbox {
+  std::mutex m;
+  std::vector<std::pair<Waker, std::atomic<std::uint64_t>*>> items;
+};
+
+struct Parked {
+  std::atomic<std::uint64_t> woke_at{0};
+};
+
+Task<void> ping(Mailbox* box, Session* s, bool* sampling, std::size_t trips) {
+  Parked me;
+  for (std::size_t i = 0; i < trips; ++i) {
+    co_await Runtime::park([&](Waker w) {
+      std::lock_guard g(box->m);
+      box->items.emplace_back(std::move(w), &me.woke_at);
+    });
+    if (*sampling) s->record_ticks(ticks_now() - me.woke_at.load(std::memory_order_acquire));
+  }
+}
+
+Task<void> all(Runtime& rt, Mailbox& box, Session& s, bool& sampling, std::size_t tasks,
+               std::size_t trips) {
+  std::vector<JoinHandle<void>> hs;
+  hs.reserve(tasks);
+  for (std::size_t i = 0; i < tasks; ++i) {
+    hs.push_back(rt.spawn_slab([&] { return ping(&box, &s, &sampling, trips); }));
+  }
+  for (auto& h : hs) co_await h;
+}
+
+void run(Session& s) {
+  const std::size_t tasks = s.count("tasks");
+  const std::size_t trips = std::max<std::size_t>(1, s.count("ops") / tasks);
+  BackendConfig cfg;
+  cfg.capacity = tasks + 1;
+  Runtime rt(cfg);
+  Mailbox box;
+  std::atomic<bool> stop{false};
+  std::thread waker([&] {
+    std::vector<std::pair<Waker, std::atomic<std::uint64_t>*>> batch;
+    while (!stop.load(std::memory_order_relaxed)) {
+      {
+        std::lock_guard g(box.m);
+        batch.swap(box.items);
+      }
+      for (auto& [w, stamp] : batch) {
+        stamp->store(ticks_now(), std::memory_order_release);
+        std::move(w).wake();
+      }
+      batch.clear();
+    }
+  });
+  bool sampling = false;
+  rt.block_on(all(rt, box, s, sampling, tasks, std::max<std::size_t>(1, trips / 10)));
+  s.begin();
+  rt.block_on(all(rt, box, s, sampling, tasks, trips));
+  s.end(tasks * trips);
+  s.note_backend(rt.backend().stats());
+  s.set_latency_of("wake() on the second thread to the task's resume on the owner");
+  sampling = true;
+  rt.block_on(
+      all(rt, box, s, sampling, tasks, std::max<std::size_t>(1, s.count("samples") / tasks)));
+  stop = true;
+  waker.join();
+}
+
+}  // namespace
+
+ScenarioSpec cross_thread_scenario() {
+  return {"cross_thread",
+          "tasks parked on a Waker that a second thread wakes; frames freed on the owner",
+          {{"tasks", "tasks parked side by side", {64}, {64, 1024}},
+           {"ops", "park/wake/resume round trips in the timed batch", {200'000}, {1'000'000}},
+           {"samples", "round trips timed for latency", {100'000}, {500'000}}},
+          false,
+          run};
+}
+
+}  // namespace allocbench

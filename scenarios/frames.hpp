@@ -1,0 +1,42 @@
+// Task shapes whose frame size is set by their locals, so a scenario can sweep frame sizes.
+// The locals live across a suspension point, which forces them into the frame whatever the
+// compiler's frame layout; the frame size that results is measured, never assumed.
+#pragma once
+
+#include <array>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+#include "allocators/allocator.hpp"
+#include "runtime/runtime.hpp"
+
+namespace allocbench {
+
+// Payload bytes of locals for each frame class. "small" is the smallest frame the runtime's
+// promise allows (its header alone is about 120 bytes), not 64: see frame_size_bytes.
+template <std::size_t Payload>
+Task<void> padded_task(std::uint64_t* sink) {
+  if constexpr (Payload == 0) {
+    ++*sink;
+    co_return;
+  } else {
+    std::array<std::uint8_t, Payload> pad;
+    pad[0] = static_cast<std::uint8_t>(*sink);
+    pad[Payload - 1] = 1;
+    co_await std::suspend_never{};
+    *sink += pad[0] + pad[Payload - 1];
+  }
+}
+
+using TaskFactoryFn = Task<void> (*)(std::uint64_t*);
+
+// Returns the task shape whose frame is closest to `target` bytes without going below the
+// smallest possible frame.
+TaskFactoryFn task_for_frame(std::int64_t target);
+// The frame size a shape really has (created once on the Box path and measured).
+std::size_t measure_frame(TaskFactoryFn fn);
+// A backend configuration whose slots fit `frame` bytes plus the runtime's origin tag.
+BackendConfig config_for_frame(std::size_t frame, std::size_t capacity);
+
+}  // namespace allocbench

@@ -1,0 +1,56 @@
+// spawn_burst: spawn K tasks, then run them all. How cost grows with the live set; on the
+// unbounded slab, how growth by chunks behaves (the slab is kept across rounds, as a service
+// would keep it, so growth happens in the first rounds and in warm-up).
+#include <algorithm>
+
+#include "scenarios/frames.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+void run(Session& s) {
+  const std::size_t k = s.count("k");
+  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
+  const std::size_t frame = measure_frame(fn);
+  Runtime rt(config_for_frame(frame, k));
+  std::uint64_t sink = 0;
+  auto round = [&] {
+    for (std::size_t i = 0; i < k; ++i) rt.spawn_slab([&] { return fn(&sink); }).detach();
+    rt.run_until_idle();
+  };
+  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / k);
+  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) round();
+  s.begin();
+  for (std::size_t r = 0; r < rounds; ++r) round();
+  s.end(rounds * k);
+  // Memory at the peak of a round: all K frames live.
+  for (std::size_t i = 0; i < k; ++i) rt.spawn_slab([&] { return fn(&sink); }).detach();
+  s.note_backend(rt.backend().stats());
+  rt.run_until_idle();
+  // Tails: single spawns timed while the live set fills up, then the round is run.
+  s.set_latency_of("one spawn_slab call (frame allocation + enqueue) while K tasks fill up");
+  const std::size_t samples = s.count("samples");
+  for (std::size_t done = 0; done < samples;) {
+    for (std::size_t i = 0; i < k && done < samples; ++i, ++done) {
+      s.time_one([&] { rt.spawn_slab([&] { return fn(&sink); }).detach(); });
+    }
+    rt.run_until_idle();
+  }
+  s.set_frame_size(frame);
+}
+
+}  // namespace
+
+ScenarioSpec spawn_burst_scenario() {
+  return {"spawn_burst",
+          "spawn K tasks, then run them all: cost against the live set",
+          {{"k", "tasks spawned before any runs", {1024}, {16, 256, 1024, 4096, 16384, 65536}},
+           {"frame", "target frame size in bytes", {256}, {256}},
+           {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
+           {"samples", "single spawns timed for latency", {200'000}, {1'000'000}}},
+          true,
+          run};
+}
+
+}  // namespace allocbench

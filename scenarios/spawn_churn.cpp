@@ -1,0 +1,45 @@
+// spawn_churn: spawn one task through the backend, run it to completion, free it; repeat. The
+// same slot is reused every time (LIFO), so this is the allocator's best case. Frame sizes are
+// swept; the slab backends size their slots to fit each frame.
+#include "scenarios/frames.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+namespace {
+
+void run(Session& s) {
+  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
+  const std::size_t frame = measure_frame(fn);
+  Runtime rt(config_for_frame(frame, 64));
+  std::uint64_t sink = 0;
+  auto op = [&] {
+    rt.spawn_slab([&] { return fn(&sink); }).detach();
+    rt.run_until_idle();
+  };
+  const std::size_t ops = s.count("ops");
+  for (std::size_t i = 0; i < ops / 10; ++i) op();
+  s.begin();
+  for (std::size_t i = 0; i < ops; ++i) op();
+  s.end(ops);
+  s.note_backend(rt.backend().stats());
+  s.set_latency_of("spawn_slab + run to completion + free, one task");
+  for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one(op);
+  s.set_frame_size(frame);
+}
+
+}  // namespace
+
+ScenarioSpec spawn_churn_scenario() {
+  return {"spawn_churn",
+          "spawn one task, run it to completion, free it; repeat (LIFO slot reuse)",
+          {{"frame",
+            "target frame size in bytes (set by the task's locals)",
+            {64, 256, 1024},
+            {64, 256, 1024}},
+           {"ops", "operations in the timed batch", {1'000'000}, {5'000'000}},
+           {"samples", "single operations timed for latency", {200'000}, {1'000'000}}},
+          true,
+          run};
+}
+
+}  // namespace allocbench
