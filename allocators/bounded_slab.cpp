@@ -21,14 +21,14 @@ BoundedSlab::BoundedSlab(const BackendConfig& config)
     std::memcpy(base_ + i * slot_size_, &next, sizeof next);
   }
   free_ = base_;
-  slab_guard::pool_create(base_);
-  slab_guard::slots_carved(base_, bytes_);
+  slab_guard::pool_create(base_, vg_);
+  slab_guard::slots_carved(base_, bytes_, vg_);
   if constexpr (slab_guard::kChecks) state_ = std::make_unique<std::uint8_t[]>(capacity_);
 }
 
 BoundedSlab::~BoundedSlab() {
-  slab_guard::pool_destroy(base_);
-  slab_guard::region_released(base_, bytes_);
+  slab_guard::pool_destroy(base_, vg_);
+  slab_guard::region_released(base_, bytes_, vg_);
   ::operator delete (base_, bytes_, std::align_val_t{kSlotAlign});
 }
 
@@ -38,7 +38,10 @@ Tuning BoundedSlab::tuning(const BackendConfig& config) {
       {"capacity", std::to_string(config.capacity)},
       {"slab_checks", slab_guard::kChecks ? "on" : "off"},
       {"asan_poisoning", slab_guard::kAsan ? "on" : "off"},
-      {"valgrind_annotations", slab_guard::kValgrind ? "on" : "off"},
+      {"valgrind_annotations", !slab_guard::kValgrind ? "off (compiled out)"
+                               : slab_guard::running_under_valgrind()
+                                   ? "on (active)"
+                                   : "on (idle: not under valgrind)"},
   };
 }
 

@@ -38,7 +38,7 @@ UnboundedSlab::UnboundedSlab(const BackendConfig& config) {
   chunk_bytes_ = g.chunk_bytes;
   chunk_align_ = g.chunk_align;
   chunk_mask_ = ~(static_cast<std::uintptr_t>(chunk_align_) - 1);
-  slab_guard::pool_create(this);
+  slab_guard::pool_create(this, vg_);
   for (std::size_t i = 0; i < config.reserve_chunks; ++i) {
     if (add_chunk() == nullptr) {
       release_all();  // the destructor does not run for a throwing constructor
@@ -54,14 +54,14 @@ UnboundedSlab::~UnboundedSlab() {
 void UnboundedSlab::release_all() noexcept {
   for (Chunk* c = all_; c != nullptr;) {
     Chunk* next = c->next_all;
-    slab_guard::region_released(slots_of(c), slots_per_chunk_ * slot_size_);
+    slab_guard::region_released(slots_of(c), slots_per_chunk_ * slot_size_, vg_);
     c->~Chunk();
     ::operator delete (c, chunk_bytes_, std::align_val_t{chunk_align_});
     c = next;
   }
   all_ = avail_ = nullptr;
   chunks_ = 0;
-  slab_guard::pool_destroy(this);
+  slab_guard::pool_destroy(this, vg_);
 }
 
 UnboundedSlab::Chunk* UnboundedSlab::grow() noexcept {
@@ -87,7 +87,7 @@ UnboundedSlab::Chunk* UnboundedSlab::add_chunk() noexcept {
   }
   c->free_head = slots;
   c->free_count = slots_per_chunk_;
-  slab_guard::slots_carved(slots, slots_per_chunk_ * slot_size_);
+  slab_guard::slots_carved(slots, slots_per_chunk_ * slot_size_, vg_);
   if constexpr (slab_guard::kChecks) std::memset(state_of(c), kFree, slots_per_chunk_);
   c->next_all = all_;
   all_ = c;
@@ -115,7 +115,10 @@ Tuning UnboundedSlab::tuning(const BackendConfig& config) {
       {"chunk_align", std::to_string(g.chunk_align)},
       {"slab_checks", slab_guard::kChecks ? "on" : "off"},
       {"asan_poisoning", slab_guard::kAsan ? "on" : "off"},
-      {"valgrind_annotations", slab_guard::kValgrind ? "on" : "off"},
+      {"valgrind_annotations", !slab_guard::kValgrind ? "off (compiled out)"
+                               : slab_guard::running_under_valgrind()
+                                   ? "on (active)"
+                                   : "on (idle: not under valgrind)"},
   };
 }
 

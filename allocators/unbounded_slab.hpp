@@ -63,10 +63,10 @@ class UnboundedSlab {
       if (c == nullptr) return nullptr;
     }
     void* slot = c->free_head;
-    c->free_head = slab_guard::read_link(slot);
+    c->free_head = slab_guard::read_link(slot, vg_);
     if (--c->free_count == 0) [[unlikely]]
       pop_avail_head(c);
-    slab_guard::hand_out(this, slot, n);
+    slab_guard::hand_out(this, slot, n, vg_);
 #if ALLOCBENCH_SLAB_CHECKS
     state_of(c)[index_in(c, slot)] = kUsed;
 #endif
@@ -82,8 +82,8 @@ class UnboundedSlab {
     check_free(p);
 #endif
     Chunk* c = chunk_of(p);
-    slab_guard::take_back(this, p, slot_size_);
-    slab_guard::write_link(p, c->free_head);
+    slab_guard::take_back(this, p, slot_size_, vg_);
+    slab_guard::write_link(p, c->free_head, vg_);
     c->free_head = p;
     ++c->free_count;
     if (c != avail_) [[unlikely]]
@@ -166,17 +166,21 @@ class UnboundedSlab {
   void check_free(const void* p) noexcept;
 
   Chunk* avail_ = nullptr;  // head of the chunks with a free slot
-  Chunk* all_ = nullptr;    // every chunk
+  // Valgrind annotations active: read once, then a predictable branch (see slab_guard.hpp).
+  bool vg_ = slab_guard::running_under_valgrind();
+  // Plain counters: a slab belongs to one owner thread. Kept apart on purpose, as in
+  // BoundedSlab: adjacent, compilers fuse them into a 16-byte access that stalls store
+  // forwarding on every allocate+free pair.
+  std::size_t live_ = 0;
   std::uintptr_t chunk_mask_;
   std::size_t slot_size_;
+  std::size_t requested_ = 0;
+  Chunk* all_ = nullptr;  // every chunk
   std::size_t slots_per_chunk_;
   std::size_t state_offset_;
   std::size_t chunk_bytes_;
   std::size_t chunk_align_;
   std::size_t chunks_ = 0;
-  // Plain counters: a slab belongs to one owner thread.
-  std::size_t live_ = 0;
-  std::size_t requested_ = 0;
   std::unordered_set<std::uintptr_t> chunk_addresses_;  // for owns() only
 };
 
