@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The checks one ctest build cannot make, run by `make test` after ctest:
+#   asan      ASan+UBSan Debug build (build-asan): conformance, stress and slab suites for the
+#             system, bounded and unbounded backends, the slab poisoning death tests, and the
+#             slab invariant (debug) death tests, which skip in release builds.
+#   tsan      TSan build (build-tsan): the cross-thread wake tests (conformance Wake.* and the
+#             stress test's cross-thread profile) for system and bounded.
+#   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
+#             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
+#             freed slot that memcheck must report (the slabs' mempool annotations at work).
+#
+# jemalloc, mimalloc and tcmalloc are not built in the sanitizer trees (see CMakeLists.txt):
+# each replaces malloc/free for the whole process, and ASan/TSan work by intercepting exactly
+# those symbols with their own allocator; linking both makes one of them silently lose (or
+# crash at start-up), so neither the sanitizer's reports nor the allocator under test would
+# be real. Those three run under ctest and memcheck-free only.
+#
+# Usage: scripts/test-extra.sh BUILD_DIR    (idempotent; rebuilds incrementally)
+# Env: EXTRA_STAGES="asan tsan memcheck" to pick stages; JOBS; STRESS_* (see tests/stress).
+# Prints every command it runs, keeps logs in BUILD_DIR/test-extra/, ends with
+# "N passed, N failed", and exits non-zero if anything failed.
+set -u -o pipefail
+
+BUILD=${1:?usage: scripts/test-extra.sh BUILD_DIR}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=$(realpath -m "$BUILD")
+JOBS=${JOBS:-$(nproc)}
+STAGES=${EXTRA_STAGES:-asan tsan memcheck}
+LOGS="$BUILD/test-extra"
+mkdir -p "$LOGS"
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+T0=$(date +%s)
+
+# check NAME CMD...: runs CMD with its output in LOGS/NAME.log; passes on exit status 0.
+check() {
+  local name=$1
+  shift
+  local log="$LOGS/$name.log" start rc
+  start=$(date +%s)
+  printf '  %-44s ' "$name"
+  "$@" >"$log" 2>&1
+  rc=$?
+  finish "$name" "$log" "$rc" "$start" "$*"
+}
+
+# finish NAME LOG RC START WHAT: records the verdict of a check (RC 0 passes).
+finish() {
+  local name=$1 log=$2 rc=$3 start=$4 what=$5
+  local secs=$(($(date +%s) - start))
+  if [ "$rc" -eq 0 ]; then
+    PASSED=$((PASSED + 1))
+    echo "ok   (${secs}s)"
+    return 0
+  else
+    FAILED=$((FAILED + 1))
+    FAILED_NAMES+=("$name")
+    echo "FAIL (${secs}s, exit $rc)"
+    echo "    ran: $what"
+    echo "    log: $log (last lines below)"
+    tail -n 25 "$log" | sed 's/^/    | /'
+    return 1
+  fi
+}
+
+# configure_and_build DIR NAME CMAKE_ARGS... -- TARGETS...: one check for the whole build.
+configure_and_build() {
+  local dir=$1 name=$2
+  shift 2
+  local args=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  targets=("$@")
+  echo "  \$ cmake -S . -B $dir ${args[*]}"
+  echo "  \$ cmake --build $dir -j $JOBS --target ${targets[*]}"
+  check "$name" bash -c "cmake -S . -B '$dir' ${args[*]} && cmake --build '$dir' -j $JOBS --target ${targets[*]}"
+}
+
+# gtest NAME BINARY [ARGS...]: a GoogleTest binary must exist, run, and report no failure.
+gtest() {
+  local name=$1 bin=$2
+  shift 2
+  check "$name" "$bin" "$@"
+}
+
+# memcheck NAME CMD...: valgrind memcheck must find nothing (exit 99 on any error or leak).
+VALGRIND=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
+          --errors-for-leak-kinds=definite,indirect -q)
+memcheck() {
+  local name=$1
+  shift
+  check "$name" "${VALGRIND[@]}" "$@"
+}
+
+# expect_memcheck_error NAME WANT CMD...: the misuse must make memcheck exit 99 and say WANT.
+expect_memcheck_error() {
+  local name=$1 want=$2
+  shift 2
+  local log="$LOGS/$name.log" start rc
+  start=$(date +%s)
+  printf '  %-44s ' "$name"
+  "${VALGRIND[@]}" "$@" >"$log" 2>&1
+  rc=$?
+  if [ "$rc" -eq 99 ] && grep -q "$want" "$log"; then rc=0; else rc=1; fi
+  finish "$name" "$log" "$rc" "$start" "valgrind ... $* (expecting exit 99 and '$want')"
+}
+
+# require_ran NAME LOG TESTS...: each named gtest must have run and passed (not skipped).
+require_ran() {
+  local name=$1 log=$2
+  shift 2
+  local start missing=() t
+  start=$(date +%s)
+  printf '  %-44s ' "$name"
+  for t in "$@"; do
+    grep -q "OK \] $t" "$log" 2>/dev/null || missing+=("$t")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    finish "$name" "$log" 0 "$start" ""
+  else
+    echo "not run or skipped: ${missing[*]}" >>"$LOGS/$name.log"
+    finish "$name" "$LOGS/$name.log" 1 "$start" "looked in $log for: ${missing[*]}"
+  fi
+}
+
+SAN_BACKENDS="system bounded unbounded"
+
+# ---- ASan + UBSan (Debug: the slab invariant checks are compiled in too) -------------------
+stage_asan() {
+  echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer, Debug, backends: $SAN_BACKENDS"
+  local dir="$ROOT/build-asan" targets=(test_bounded_slab test_unbounded_slab) b
+  for b in $SAN_BACKENDS; do
+    targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b)
+  done
+  configure_and_build "$dir" asan.build -DALLOCBENCH_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
+    -- "${targets[@]}" || return
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  gtest asan.slab.bounded "$dir/tests/slab/test_bounded_slab"
+  gtest asan.slab.unbounded "$dir/tests/slab/test_unbounded_slab"
+  # Debug builds are the only place the invariant death tests run: prove they did.
+  require_ran debug.invariants.bounded "$LOGS/asan.slab.bounded.log" \
+    BoundedSlabDeathTest.DoubleFreeAborts BoundedSlabDeathTest.ForeignPointerAborts \
+    BoundedSlabDeathTest.InteriorPointerAborts BoundedSlabAsan.UseAfterFreeIsReported
+  require_ran debug.invariants.unbounded "$LOGS/asan.slab.unbounded.log" \
+    UnboundedSlabDeathTest.DoubleFreeAborts UnboundedSlabDeathTest.PointerFromAnotherSlabAborts \
+    UnboundedSlabDeathTest.StackPointerAborts UnboundedSlabDeathTest.InteriorPointerAborts \
+    UnboundedSlabAsan.UseAfterFreeIsReported
+  for b in $SAN_BACKENDS; do
+    gtest asan.conformance.$b "$dir/tests/runtime/test_conformance_$b" --gtest_brief=1
+    STRESS_SEEDS=${STRESS_SEEDS:-300} STRESS_SECONDS=${STRESS_SECONDS:-4} \
+      gtest asan.stress.$b "$dir/tests/stress/test_stress_$b" --gtest_brief=1
+    gtest asan.poison.$b "$dir/tests/stress/test_stress_poison_$b"
+    require_ran asan.poison-ran.$b "$LOGS/asan.poison.$b.log" \
+      SlabPoison.WritingAFreedTaskFrameIsReported SlabPoison.ReadingAFreedTaskFrameIsReported
+  done
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+# ---- TSan: the cross-thread wake paths ------------------------------------------------------
+stage_tsan() {
+  local backends="system bounded" b
+  echo "== tsan: ThreadSanitizer, RelWithDebInfo, cross-thread wake tests, backends: $backends"
+  local dir="$ROOT/build-tsan" targets=()
+  for b in $backends; do targets+=(test_conformance_$b test_stress_$b); done
+  configure_and_build "$dir" tsan.build -DALLOCBENCH_SANITIZE=thread \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "${targets[@]}" || return
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  for b in $backends; do
+    gtest tsan.wake.$b "$dir/tests/runtime/test_conformance_$b" --gtest_filter='Wake.*'
+    require_ran tsan.wake-ran.$b "$LOGS/tsan.wake.$b.log" \
+      Wake.ManyTasksWokenFromAnotherThreadAllFinishOnTheOwner \
+      Wake.AWakerDroppedOnAnotherThreadAfterCancelFreesTheFrameOnTheOwner
+    STRESS_SEEDS=${STRESS_SEEDS:-500} \
+      gtest tsan.stress-cross-thread.$b "$dir/tests/stress/test_stress_$b" \
+      --gtest_filter='StressCrossThread.*'
+  done
+  unset TSAN_OPTIONS
+}
+
+# ---- valgrind memcheck over the release binaries ---------------------------------------------
+stage_memcheck() {
+  echo "== memcheck: valgrind memcheck over $BUILD (slab backends)"
+  if ! command -v valgrind >/dev/null; then
+    FAILED=$((FAILED + 1)); FAILED_NAMES+=(memcheck.valgrind-missing)
+    echo "  valgrind not found: FAIL"
+    return
+  fi
+  local targets=() b
+  for b in bounded unbounded; do
+    targets+=(test_stress_$b test_conformance_$b stress_misuse_freed_slot_$b)
+  done
+  echo "  \$ cmake --build $BUILD -j $JOBS --target ${targets[*]}"
+  check memcheck.build cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" || return
+  for b in bounded unbounded; do
+    STRESS_SEEDS=${STRESS_SEEDS:-100} STRESS_SECONDS=0 \
+      memcheck memcheck.stress.$b "$BUILD/tests/stress/test_stress_$b" --gtest_brief=1
+    # Death tests fork and re-exec outside valgrind; they run under ASan instead.
+    memcheck memcheck.conformance.$b "$BUILD/tests/runtime/test_conformance_$b" --gtest_brief=1 \
+      --gtest_filter='-*Death*:Shutdown.AClaimOutlivingItsRuntimeIsALoudError'
+    expect_memcheck_error memcheck.misuse-detected.$b "Invalid read" \
+      "$BUILD/tests/stress/stress_misuse_freed_slot_$b"
+    local worker="$BUILD/allocbench-worker-$b"
+    if [ -x "$worker" ]; then
+      memcheck memcheck.worker.$b "$worker" run --scenarios spawn_churn,mixed_lifetime \
+        --mode quick --seed 1 --threads 1 --param ops=100000 --param samples=10000
+    else
+      echo "  memcheck.worker.$b: skipped, $worker not built (cmake --build $BUILD first)"
+    fi
+  done
+}
+
+for s in $STAGES; do
+  case $s in
+    asan) stage_asan ;;
+    tsan) stage_tsan ;;
+    memcheck) stage_memcheck ;;
+    *) echo "unknown stage '$s' (asan, tsan, memcheck)"; FAILED=$((FAILED + 1)) ;;
+  esac
+done
+
+echo "test-extra: $(($(date +%s) - T0)) s; logs in $LOGS"
+[ $FAILED -eq 0 ] || echo "failed: ${FAILED_NAMES[*]}"
+echo "$PASSED passed, $FAILED failed"
+[ $FAILED -eq 0 ]
