@@ -57,6 +57,8 @@ Runtime::~Runtime() {
     free_task(t);  // may run destructors that spawn or drop other tasks: the loop sees them
   }
   drain_zombies_at_shutdown();
+  // A thread that handed over a frame may still be writing the eventfd: wait until it is out.
+  while (remote_inflight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   if (claims_ != 0) {
     std::fprintf(stderr, "allocbench: %zu SlabClaim(s) outlived their Runtime\n", claims_);
     std::abort();
@@ -115,6 +117,7 @@ void Runtime::unlink_live(TaskHeader& t) noexcept {
 // ---- task lifetime -----------------------------------------------------------------------
 
 void Runtime::adopt(TaskHeader& t, std::coroutine_handle<> h) noexcept {
+  t.wake_refs.store(1, std::memory_order_relaxed);  // the runtime's own reference
   t.runtime = this;
   t.self = h;
   t.resume_point = h;
@@ -194,24 +197,21 @@ void Runtime::cancel(TaskHeader& t) noexcept {
   free_task(t);
 }
 
-// The runtime is done with the task. Its frame goes now, unless a Waker (possibly on another
-// thread) still refers to it: then the last Waker to go frees it.
+// The runtime is done with the task: it drops its own reference. The frame goes now, unless a
+// Waker (possibly on another thread) still refers to it: then the last Waker to go frees it.
 void Runtime::free_task(TaskHeader& t) noexcept {
   unlink_live(t);
-  if (t.wake_refs.load(std::memory_order_acquire) == 0) {
+  // Only the owner creates Wakers, so a count of 1 (ours alone) cannot grow behind our back:
+  // the common case needs no atomic read-modify-write.
+  if (t.wake_refs.load(std::memory_order_acquire) == 1 ||
+      t.wake_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     t.self.destroy();
     return;
   }
-  ++zombies_;
-  t.zombie.store(true, std::memory_order_seq_cst);
-  if (t.wake_refs.load(std::memory_order_seq_cst) == 0 &&
-      !t.claimed.exchange(true, std::memory_order_acq_rel)) {
-    --zombies_;
-    t.self.destroy();
-  }
+  ++zombies_;  // freed when its last Waker goes
 }
 
-void Runtime::destroy_frame(TaskHeader& t) noexcept {
+void Runtime::destroy_zombie(TaskHeader& t) noexcept {
   --zombies_;
   t.self.destroy();
 }
@@ -242,28 +242,30 @@ void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
   if (!t.remote_queued.exchange(true, std::memory_order_acq_rel)) {
     t.wake_refs.fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
     remote_.push(&t);
-    // Dekker pair with park_thread(): it stores parked_ then re-checks the queue.
-    if (parked_.load(std::memory_order_seq_cst)) {
-      const std::uint64_t one = 1;
-      [[maybe_unused]] ssize_t w = ::write(eventfd_, &one, sizeof one);
-    }
+    notify_owner();
   }
 }
 
+// Drops one Waker or queue-entry reference. After a non-last drop the frame may already be gone,
+// so nothing here touches it again; the last reference owns the frame alone.
 void Runtime::release_wake_ref(TaskHeader& t) noexcept {
-  if (t.wake_refs.fetch_sub(1, std::memory_order_seq_cst) != 1) return;
-  if (!t.zombie.load(std::memory_order_seq_cst)) return;
-  if (t.claimed.exchange(true, std::memory_order_acq_rel)) return;
+  if (t.wake_refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (is_owner_thread()) {
-    destroy_frame(t);
-  } else {
-    // Only the owner frees frames: hand it over. No entry is queued (entries hold references).
-    t.remote_queued.store(true, std::memory_order_relaxed);
-    remote_.push(&t);
-    if (parked_.load(std::memory_order_seq_cst)) {
-      const std::uint64_t one = 1;
-      [[maybe_unused]] ssize_t w = ::write(eventfd_, &one, sizeof one);
-    }
+    destroy_zombie(t);
+    return;
+  }
+  // Only the owner frees frames: hand it over. No entry is queued (entries hold references), and
+  // a count of 0 tells the owner's poll that this entry is a hand-over, not a wake.
+  t.remote_queued.store(true, std::memory_order_relaxed);
+  remote_.push(&t);
+  notify_owner();
+}
+
+void Runtime::notify_owner() noexcept {
+  // Dekker pair with park_thread(): it stores parked_ then re-checks the queue.
+  if (parked_.load(std::memory_order_seq_cst)) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t w = ::write(eventfd_, &one, sizeof one);
   }
 }
 
@@ -273,14 +275,13 @@ std::size_t Runtime::poll_remote() noexcept {
     auto& t = static_cast<TaskHeader&>(*node);
     ++n;
     t.remote_queued.store(false, std::memory_order_release);
-    if (t.claimed.load(std::memory_order_acquire)) {
-      destroy_frame(t);  // a zombie whose last Waker went on another thread
+    if (t.wake_refs.load(std::memory_order_acquire) == 0) {
+      destroy_zombie(t);  // its last Waker went on another thread
       continue;
     }
-    if (!t.zombie.load(std::memory_order_acquire)) {
-      wake_local(t, t.woken_gen.load(std::memory_order_acquire));
-    }
-    release_wake_ref(t);  // the queue entry's reference; may free a zombie
+    // A wake. wake_local ignores it unless the task is still parked in that same park.
+    wake_local(t, t.woken_gen.load(std::memory_order_acquire));
+    release_wake_ref(t);  // the entry's reference; may free a task the runtime is done with
   }
   return n;
 }
@@ -410,19 +411,28 @@ void Waker::wake() && {
   Runtime& rt = *t->runtime;
   if (rt.is_owner_thread()) {
     rt.wake_local(*t, gen_);
-  } else {
-    rt.wake_remote(*t, gen_);
+    rt.wakers_live_.fetch_sub(1, std::memory_order_release);
+    rt.release_wake_ref(*t);
+    return;
   }
+  // While this thread still touches the runtime (queue, eventfd) after giving up its reference,
+  // the runtime's destructor must wait: the in-flight count tells it to.
+  rt.remote_inflight_.fetch_add(1, std::memory_order_acq_rel);
+  rt.wake_remote(*t, gen_);
   rt.wakers_live_.fetch_sub(1, std::memory_order_release);
   rt.release_wake_ref(*t);
+  rt.remote_inflight_.fetch_sub(1, std::memory_order_release);
 }
 
 void Waker::reset() noexcept {
   TaskHeader* t = std::exchange(t_, nullptr);
   if (t == nullptr) return;
   Runtime& rt = *t->runtime;
+  const bool remote = !rt.is_owner_thread();
+  if (remote) rt.remote_inflight_.fetch_add(1, std::memory_order_acq_rel);
   rt.wakers_live_.fetch_sub(1, std::memory_order_release);
   rt.release_wake_ref(*t);
+  if (remote) rt.remote_inflight_.fetch_sub(1, std::memory_order_release);
 }
 
 void YieldAwaiter::await_suspend(std::coroutine_handle<> h) const {

@@ -119,7 +119,8 @@ class Runtime {
   void finished(detail::TaskHeader& t) noexcept;
   void cancel(detail::TaskHeader& t) noexcept;
   void free_task(detail::TaskHeader& t) noexcept;
-  void destroy_frame(detail::TaskHeader& t) noexcept;
+  void destroy_zombie(detail::TaskHeader& t) noexcept;
+  void notify_owner() noexcept;
   void handle_dropped(detail::TaskHeader& t) noexcept;
 
   Waker make_waker(detail::TaskHeader& t) noexcept;
@@ -147,6 +148,7 @@ class Runtime {
   detail::MpscQueue remote_;
   alignas(64) std::atomic<bool> parked_{false};
   std::atomic<std::size_t> wakers_live_{0};
+  std::atomic<std::size_t> remote_inflight_{0};  // other threads inside a wake or hand-over
   int eventfd_ = -1;
 };
 

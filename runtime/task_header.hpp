@@ -45,11 +45,12 @@ struct TaskHeader : MpscNode {
   std::uint32_t park_gen = 0;
 
   // Cross-thread fields (wakers may live on other threads).
-  std::atomic<std::uint32_t> wake_refs{0};  // live Wakers + pending remote-queue entries
+  // References to the frame: the runtime's own (from spawn until it is done with the task), one
+  // per live Waker, one per pending remote-queue entry. Whoever drops the last frees the frame
+  // (on the owner thread; another thread hands it over through the remote queue).
+  std::atomic<std::uint32_t> wake_refs{0};
   std::atomic<std::uint32_t> woken_gen{0};
   std::atomic<bool> remote_queued{false};
-  std::atomic<bool> zombie{false};   // the runtime is done with it; free when wake_refs hits 0
-  std::atomic<bool> claimed{false};  // exactly one side performs the deferred free
 };
 
 }  // namespace allocbench::detail
