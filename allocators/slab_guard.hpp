@@ -4,6 +4,8 @@
 // hot paths call them unconditionally.
 #pragma once
 
+#include <cstdlib>
+
 #include <cstddef>
 #include <cstring>
 
@@ -64,9 +66,12 @@ inline constexpr bool kChecks = ALLOCBENCH_SLAB_CHECKS;
 // Why the run-time gate: a client request is an asm block with a memory clobber, and the six
 // per allocate+free pair measured 1.2 -> 7.6 ns per pair outside valgrind; behind a
 // predictable branch they cost next to nothing there, yet need no special build under valgrind.
+// ALLOCBENCH_NO_POOL_ANNOTATIONS=1 turns them off under valgrind too: the worker sets it for
+// callgrind runs, whose instruction counts must be those of the slab itself, not of the
+// client requests meant for memcheck.
 inline bool running_under_valgrind() noexcept {
 #if ALLOCBENCH_SLAB_VALGRIND
-  return RUNNING_ON_VALGRIND != 0;
+  return RUNNING_ON_VALGRIND != 0 && std::getenv("ALLOCBENCH_NO_POOL_ANNOTATIONS") == nullptr;
 #else
   return false;
 #endif

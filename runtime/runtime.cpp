@@ -26,10 +26,6 @@ void throw_slab_full(const TaskBackend& backend) {
   throw SlabFull(backend.stats().capacity);
 }
 
-void on_task_finished(TaskHeader& h) noexcept {
-  h.runtime->finished(h);
-}
-
 }  // namespace detail
 
 Runtime::Runtime(const BackendConfig& config) : backend_(config), owner_(pthread_self()) {
@@ -66,105 +62,6 @@ Runtime::~Runtime() {
   ::close(eventfd_);
 }
 
-// ---- queues ------------------------------------------------------------------------------
-
-void Runtime::push_ready(TaskHeader& t) noexcept {
-  t.ready_next = nullptr;
-  t.ready_prev = ready_tail_;
-  if (ready_tail_ != nullptr) {
-    ready_tail_->ready_next = &t;
-  } else {
-    ready_head_ = &t;
-  }
-  ready_tail_ = &t;
-  ++ready_count_;
-}
-
-TaskHeader* Runtime::pop_ready() noexcept {
-  TaskHeader* t = ready_head_;
-  if (t == nullptr) return nullptr;
-  ready_head_ = t->ready_next;
-  if (ready_head_ != nullptr) {
-    ready_head_->ready_prev = nullptr;
-  } else {
-    ready_tail_ = nullptr;
-  }
-  --ready_count_;
-  return t;
-}
-
-void Runtime::unlink_ready(TaskHeader& t) noexcept {
-  (t.ready_prev ? t.ready_prev->ready_next : ready_head_) = t.ready_next;
-  (t.ready_next ? t.ready_next->ready_prev : ready_tail_) = t.ready_prev;
-  t.ready_prev = t.ready_next = nullptr;
-  --ready_count_;
-}
-
-void Runtime::link_live(TaskHeader& t) noexcept {
-  t.live_prev = nullptr;
-  t.live_next = live_head_;
-  if (live_head_ != nullptr) live_head_->live_prev = &t;
-  live_head_ = &t;
-  ++live_count_;
-}
-
-void Runtime::unlink_live(TaskHeader& t) noexcept {
-  (t.live_prev ? t.live_prev->live_next : live_head_) = t.live_next;
-  if (t.live_next != nullptr) t.live_next->live_prev = t.live_prev;
-  --live_count_;
-}
-
-// ---- task lifetime -----------------------------------------------------------------------
-
-void Runtime::adopt(TaskHeader& t, std::coroutine_handle<> h) noexcept {
-  t.wake_refs.store(1, std::memory_order_relaxed);  // the runtime's own reference
-  t.runtime = this;
-  t.self = h;
-  t.resume_point = h;
-  link_live(t);
-  schedule(t);
-}
-
-void Runtime::schedule(TaskHeader& t) noexcept {
-  if (shutting_down_) return;
-  t.state = TaskState::kQueued;
-  push_ready(t);
-}
-
-bool Runtime::run_one() {
-  TaskHeader* t = pop_ready();
-  if (t == nullptr) return false;
-  t->state = TaskState::kRunning;
-  TaskHeader* outer = std::exchange(detail::tls_current_task, t);
-  t->resume_point.resume();
-  detail::tls_current_task = outer;
-  if (t->state == TaskState::kFinished) {
-    if (t->handle == nullptr) {
-      if (t->has_exception) ++unobserved_exceptions_;
-      free_task(*t);
-    }
-  } else if (t->cancel_requested) {
-    cancel(*t);
-  }
-  return true;
-}
-
-std::size_t Runtime::run_until_idle() {
-  std::size_t n = 0;
-  for (;;) {
-    while (run_one()) ++n;
-    if (poll_remote() == 0 && ready_head_ == nullptr) return n;
-  }
-}
-
-void Runtime::finished(TaskHeader& t) noexcept {
-  t.state = TaskState::kFinished;
-  if (TaskHeader* w = std::exchange(t.join_waiter, nullptr)) {
-    w->awaiting = nullptr;
-    schedule(*w);
-  }
-}
-
 void Runtime::cancel(TaskHeader& t) noexcept {
   switch (t.state) {
     case TaskState::kFinished:
@@ -197,29 +94,9 @@ void Runtime::cancel(TaskHeader& t) noexcept {
   free_task(t);
 }
 
-// The runtime is done with the task: it drops its own reference. The frame goes now, unless a
-// Waker (possibly on another thread) still refers to it: then the last Waker to go frees it.
-void Runtime::free_task(TaskHeader& t) noexcept {
-  unlink_live(t);
-  // Only the owner creates Wakers, so a count of 1 (ours alone) cannot grow behind our back:
-  // the common case needs no atomic read-modify-write.
-  if (t.wake_refs.load(std::memory_order_acquire) == 1 ||
-      t.wake_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    t.self.destroy();
-    return;
-  }
-  ++zombies_;  // freed when its last Waker goes
-}
-
 void Runtime::destroy_zombie(TaskHeader& t) noexcept {
   --zombies_;
   t.self.destroy();
-}
-
-void Runtime::handle_dropped(TaskHeader& t) noexcept {
-  t.handle = nullptr;
-  if (t.state == TaskState::kFinished) free_task(t);
-  // Otherwise detached: run_one frees it when it finishes.
 }
 
 // ---- wakes -------------------------------------------------------------------------------
@@ -352,25 +229,6 @@ void SlabClaim::release() noexcept {
   if (slot_ == nullptr) return;
   rt_->backend_.deallocate(std::exchange(slot_, nullptr), rt_->backend_.claim_size());
   --rt_->claims_;
-}
-
-bool JoinHandleBase::is_finished() const noexcept {
-  switch (status_) {
-    case Status::kLive:
-      return hdr_->state == TaskState::kFinished;
-    case Status::kCancelled:
-    case Status::kOrphaned:
-      return true;
-    case Status::kEmpty:
-      return false;
-  }
-  return false;
-}
-
-void JoinHandleBase::detach() noexcept {
-  if (status_ == Status::kLive) hdr_->runtime->handle_dropped(*hdr_);
-  hdr_ = nullptr;
-  status_ = Status::kEmpty;
 }
 
 void JoinHandleBase::cancel() noexcept {

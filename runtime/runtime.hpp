@@ -265,3 +265,5 @@ auto SlabClaim::spawn(F&& factory) {
 }
 
 }  // namespace allocbench
+
+#include "runtime/hot_path.hpp"  // IWYU pragma: export

@@ -17,6 +17,7 @@ struct FreeList {
   };
   Node* head = nullptr;
   std::size_t size = 0;
+  std::uint64_t allocations = 0;  // proves every operation really allocated a frame (no HALO)
   ~FreeList() {
     while (head) ::operator delete(std::exchange(head, head->next), size);
   }
@@ -27,6 +28,7 @@ struct FloorTask {
   struct promise_type {
     static void* operator new(std::size_t n) {
       FreeList& f = tls_frames;
+      ++f.allocations;
       if (f.head != nullptr) return std::exchange(f.head, f.head->next);
       f.size = n;
       return ::operator new(n);
@@ -64,9 +66,12 @@ void run(Session& s) {
   std::uint64_t sink = 0;
   const std::size_t ops = s.count("ops");
   for (std::size_t i = 0; i < ops / 10; ++i) one_op(&sink);  // warm-up
+  const std::uint64_t before = tls_frames.allocations;
   s.begin();
   for (std::size_t i = 0; i < ops; ++i) one_op(&sink);
   s.end(ops);
+  s.set_extra("frame_allocations_per_op",
+              static_cast<double>(tls_frames.allocations - before) / static_cast<double>(ops));
   s.set_latency_of("create + resume + destroy, frame from a freelist");
   for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one([&] { one_op(&sink); });
   s.set_frame_size(tls_frames.size);

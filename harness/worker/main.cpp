@@ -105,6 +105,8 @@ int run_command(int argc, char** argv) {
       o.overrides[kv.substr(0, eq)] = positive("--param " + kv.substr(0, eq), kv.substr(eq + 1));
     } else if (a == "--cache-sim") {
       o.cache_sim = true;
+      // Count the slabs' own instructions, not memcheck's pool annotations (slab_guard.hpp).
+      ::setenv("ALLOCBENCH_NO_POOL_ANNOTATIONS", "1", 1);
     } else {
       usage("unknown argument '" + a + "'");
     }
