@@ -37,9 +37,10 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
 namespace {
 
 struct RunText {
-  std::string backends, scenarios, repetitions, threads, seed, timeout, out;
+  std::string backends, scenarios, repetitions, threads, seed, timeout, out, micro_filter;
   std::vector<std::string> params;
-  bool quick = false, full = false;
+  bool quick = false, full = false, micro = false, no_micro = false, micro_only = false,
+       cache_sim = false;
 };
 
 RunOptions validate_run(const RunText& t, const CLI::App& run) {
@@ -68,6 +69,31 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
     if (t.out.empty()) throw std::invalid_argument("--out: empty file name");
     o.out = t.out;
   }
+  o.scenarios_given = run.count("--scenarios") > 0;
+  o.micro_only = t.micro_only;
+  o.cache_sim = t.cache_sim;
+  if (o.micro_only && o.scenarios_given) {
+    throw std::invalid_argument("--micro-only runs no scenarios; drop --scenarios or --micro-only");
+  }
+  if (o.cache_sim) {
+    // Timing under valgrind means nothing, and Google Benchmark is all timing.
+    if (t.micro || t.micro_only) {
+      throw std::invalid_argument("--cache-sim runs no micro benchmarks; drop --micro");
+    }
+    // callgrind's counts are deterministic: a second repetition would repeat the first.
+    if (run.count("--repetitions") && o.repetitions != 1) {
+      throw std::invalid_argument("--cache-sim runs one repetition; got --repetitions " +
+                                  t.repetitions);
+    }
+    o.repetitions = 1;
+    if (!run.count("--timeout")) o.timeout_s = kCacheSimTimeoutS;
+  }
+  o.micro = t.micro || t.micro_only || (t.full && !t.no_micro && !o.cache_sim);
+  if (run.count("--micro-filter")) {
+    if (!o.micro) throw std::invalid_argument("--micro-filter needs --micro");
+    if (t.micro_filter.empty()) throw std::invalid_argument("--micro-filter: empty pattern");
+    o.micro_filter = t.micro_filter;
+  }
   return o;
 }
 
@@ -87,7 +113,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   run->add_option("--backends", rt.backends, "Comma-separated backends (default: all found)");
   run->add_option("--scenarios", rt.scenarios, "Comma-separated scenarios (default: all)");
   auto* quick = run->add_flag("--quick", rt.quick, "Quick parameter set, 3 repetitions (default)");
-  auto* full = run->add_flag("--full", rt.full, "Full parameter set, 5 repetitions");
+  auto* full =
+      run->add_flag("--full", rt.full, "Full parameter set, 5 repetitions, micro benchmarks");
   quick->excludes(full);
   run->add_option("--repetitions", rt.repetitions, "Runs of every worker (positive integer)");
   run->add_option("--threads", rt.threads, "Threads per worker (positive integer, default 1)");
@@ -96,6 +123,17 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   run->add_option("--param", rt.params, "Override a scenario parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--out", rt.out, "Write the report only to FILE");
+  auto* micro = run->add_flag("--micro", rt.micro,
+                              "Also run the Google Benchmark suite (allocbench-micro-<backend>)");
+  auto* no_micro = run->add_flag("--no-micro", rt.no_micro, "No micro benchmarks with --full");
+  auto* micro_only =
+      run->add_flag("--micro-only", rt.micro_only, "Only the micro benchmarks, no scenarios");
+  micro->excludes(no_micro);
+  micro_only->excludes(no_micro);
+  run->add_flag("--cache-sim", rt.cache_sim,
+                "Run the workers under callgrind's cache simulation (one repetition; no timing)");
+  // Hidden: keeps tests and quick checks short (passed as --benchmark_filter).
+  run->add_option("--micro-filter", rt.micro_filter, "")->group("");
 
   CompareOptions co;
   std::string baseline;

@@ -29,7 +29,24 @@ struct RunOptions {
   std::uint64_t timeout_s = 600;
   std::vector<std::pair<std::string, std::uint64_t>> params;  // --param name=value, in order
   std::optional<std::string> out;
+  // Google Benchmark suite (allocbench-micro-<b>) after the scenarios: --micro, or --full unless
+  // --no-micro; micro_only skips the scenarios. micro_filter: hidden --micro-filter REGEX.
+  bool micro = false;
+  bool micro_only = false;
+  std::optional<std::string> micro_filter;
+  // Workers under callgrind (README, "Cache simulation"): one repetition, a longer default timeout
+  // and, unless --scenarios, the scenarios in kCacheSimScenarios.
+  bool cache_sim = false;
+  bool scenarios_given = false;
 };
+
+// A cache-simulation run's default timeout (valgrind is tens of times slower) and scenarios:
+// cold_churn's 80 MiB polluter walk per operation and cross_thread's wake-ups across threads
+// (valgrind serialises threads) are left out unless asked for.
+inline constexpr std::uint64_t kCacheSimTimeoutS = 3600;
+inline const std::vector<std::string> kCacheSimScenarios = {"spawn_churn",    "spawn_burst",
+                                                            "claim_spawn",    "chained_spawn",
+                                                            "yield_dispatch", "mixed_lifetime"};
 
 struct CompareOptions {
   std::vector<std::string> files;  // one with baseline, else two

@@ -11,9 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/driver/cache_sim.hpp"
 #include "harness/driver/interrupt.hpp"
+#include "harness/driver/micro_runner.hpp"
 #include "harness/driver/workers.hpp"
 #include "harness/report/atomic_file.hpp"
+#include "harness/report/cache_sim.hpp"
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
 #include "harness/report/protocol.hpp"
@@ -119,7 +122,17 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> backends, scenarios;
   json catalog;           // scenarios as the reference worker describes them
   std::string reference;  // the worker asked for scenarios and the machine description
+  std::optional<fs::path> valgrind;
+  const CacheGeometry geometry = cache_sim_geometry();
   try {
+    if (o.cache_sim) {
+      valgrind = find_valgrind();
+      if (!valgrind) {
+        throw UsageError(
+            "--cache-sim needs valgrind (callgrind), and no valgrind executable is on PATH; "
+            "install the Debian package valgrind");
+      }
+    }
     const auto found = discover_backends(dir);
     if (found.empty()) {
       throw UsageError(std::string("no ") + kWorkerPrefix + "* executables next to allocbench in " +
@@ -144,6 +157,18 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     for (const auto& s : catalog) known.push_back(s["name"].get<std::string>());
     check_names("--scenarios", o.scenarios, known);
     scenarios = o.scenarios.empty() ? known : o.scenarios;
+    if (o.micro_only) {
+      scenarios.clear();
+    } else if (o.cache_sim && !o.scenarios_given) {
+      std::vector<std::string> subset;
+      for (const auto& k : known) {
+        if (std::find(kCacheSimScenarios.begin(), kCacheSimScenarios.end(), k) !=
+            kCacheSimScenarios.end()) {
+          subset.push_back(k);
+        }
+      }
+      if (!subset.empty()) scenarios = subset;
+    }
     std::vector<std::string> param_names;
     for (const auto& s : catalog) {
       if (std::find(scenarios.begin(), scenarios.end(), s["name"]) == scenarios.end()) continue;
@@ -211,7 +236,8 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   json backend_order = json::array();
   std::uint64_t completed = 0;
   const std::size_t n = states.size();
-  for (std::uint64_t rep = 0; rep < o.repetitions && !interrupt_requested(); ++rep) {
+  const std::uint64_t scenario_reps = scenarios.empty() ? 0 : o.repetitions;
+  for (std::uint64_t rep = 0; rep < scenario_reps && !interrupt_requested(); ++rep) {
     // Rotation: across n repetitions every backend runs first once, so none always gets the
     // machine cold (or warm).
     std::vector<std::size_t> order;
@@ -235,9 +261,11 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       err << tag << "starting; " << left << " worker run" << (left == 1 ? "" : "s")
           << " left after this one\n";
       const auto started = std::chrono::steady_clock::now();
-      const WorkerReply r = call_worker({worker_path(dir, s.name), run_args, timeout,
-                                         [&](std::string_view line) { err << tag << line << "\n"; },
-                                         check_run_output});
+      const WorkerCall call{worker_path(dir, s.name), run_args, timeout,
+                            [&](std::string_view line) { err << tag << line << "\n"; },
+                            check_run_output};
+      const WorkerReply r =
+          valgrind ? call_worker_under_callgrind(call, *valgrind, geometry) : call_worker(call);
       if (r.interrupted) break;
       if (!r.ok) {
         err << tag << "FAILED: " << r.error << "\n";
@@ -263,8 +291,33 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     }
     ++completed;
   }
+  json micro = json::object();
+  bool micro_failed = false;
+  if (o.micro) {
+    for (std::size_t i = 0; i < n && !interrupt_requested(); ++i) {
+      const std::string& b = states[i].name;
+      const std::string tag =
+          "[micro] " + b + " (" + std::to_string(i + 1) + "/" + std::to_string(n) + "): ";
+      err << tag << "starting\n";
+      const auto started = std::chrono::steady_clock::now();
+      MicroReply m = run_micro({dir, b, o.repetitions, o.micro_filter, timeout,
+                                [&](std::string_view line) { err << tag << line << "\n"; }});
+      if (m.interrupted) break;
+      if (!m.ok) {
+        err << tag << "FAILED: " << m.entry["error"].get<std::string>() << "\n";
+        micro_failed = true;
+      } else {
+        char took[32];
+        std::snprintf(
+            took, sizeof took, "%.1f",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        err << tag << "done in " << took << " s, " << m.entry["benchmarks"].size() << " rows\n";
+      }
+      micro[b] = std::move(m.entry);
+    }
+  }
   const bool interrupted = interrupt_requested();
-  if (interrupted && completed == 0) {
+  if (interrupted && completed == 0 && micro.empty()) {
     err << "allocbench run: interrupted before any repetition finished; no report written\n";
     return kExitInterrupted;
   }
@@ -283,9 +336,20 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
                       {"backends", backends},
                       {"scenarios", scenarios},
                       {"backend_order", backend_order},
-                      {"cache_sim", false},
-                      {"micro", false},
+                      {"cache_sim", o.cache_sim},
+                      {"micro", o.micro},
                       {"interrupted", interrupted}};
+  if (o.cache_sim) {
+    report["config"]["cache_sim_geometry"] = geometry_json(geometry);
+    report["config"]["cache_sim_note"] =
+        "workers ran once under valgrind --tool=callgrind --cache-sim=yes with operation counts "
+        "cut 100x; one repetition because callgrind's counts are deterministic; throughput and "
+        "latency are unavailable (timing under valgrind is not meaningful)";
+  }
+  if (o.micro) {
+    report["config"]["micro_repetitions"] = o.repetitions;
+    if (o.micro_filter) report["config"]["micro_filter"] = *o.micro_filter;
+  }
   std::vector<BackendRuns> runs;
   bool any_failed = false;
   report["backends"] = json::array();
@@ -297,11 +361,13 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<double> tsc_ghz = number_at(machine, {"tsc_ghz"});
   try {
     report["results"] = merge_results(runs, tsc_ghz);
+    if (o.cache_sim) mark_timing_unavailable(report["results"]);
   } catch (const std::exception& e) {
     err << "allocbench run: cannot merge the workers' results: " << e.what() << "\n";
     return kExitSomeFailed;
   }
 
+  if (o.micro) report["micro"] = std::move(micro);
   const std::string text = report.dump(2) + "\n";
   try {
     write_file_atomically(dest.primary, text);
@@ -318,7 +384,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
         << " complete repetition" << (completed == 1 ? "" : "s") << "\n";
     return kExitInterrupted;
   }
-  return any_failed ? kExitSomeFailed : kExitOk;
+  return any_failed || micro_failed ? kExitSomeFailed : kExitOk;
 }
 
 }  // namespace allocbench

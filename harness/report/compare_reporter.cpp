@@ -68,10 +68,12 @@ std::string row_key(const json& r) {
          r["params"].dump();
 }
 
-// Google Benchmark median aggregates of one backend: name -> (real_time, cpu_time, time_unit).
+// Google Benchmark median aggregates of one backend, by run name (e.g.
+// "batch_free/n:4096/manual_time"). The compared figure is the ns_per_item counter where the row
+// has it (time per block or task, from the benchmark's own clock: CPU or manual), else real_time.
 struct MicroRow {
-  std::optional<double> real, cpu;
-  std::string unit;
+  std::optional<double> value, real;
+  std::string unit, real_unit;
 };
 std::map<std::string, MicroRow> micro_medians(const json& report, const std::string& backend) {
   std::map<std::string, MicroRow> out;
@@ -81,8 +83,14 @@ std::map<std::string, MicroRow> micro_medians(const json& report, const std::str
     if (string_at(row, {"aggregate_name"}) != "median") continue;
     std::string name = string_at(row, {"run_name"}, string_at(row, {"name"}));
     if (name.empty()) continue;
-    out[name] = {number_at(row, {"real_time"}), number_at(row, {"cpu_time"}),
-                 string_at(row, {"time_unit"}, "ns")};
+    const std::string time_unit = string_at(row, {"time_unit"}, "ns");
+    MicroRow m{number_at(row, {"ns_per_item"}), number_at(row, {"real_time"}), "ns/item",
+               time_unit};
+    if (!m.value) {
+      m.value = m.real;
+      m.unit = time_unit;
+    }
+    out[name] = m;
   }
   return out;
 }
@@ -103,12 +111,34 @@ void add_micro_rows(TextTable& t, const std::string& label,
     auto it = b.find(name);
     if (it == b.end()) continue;
     const MicroRow& mb = it->second;
-    const bool same_unit = ma.unit == mb.unit;
-    t.add({label, name, format_fixed(ma.real, 2) + " " + ma.unit,
-           format_fixed(mb.real, 2) + " " + mb.unit,
-           same_unit ? format_ratio(mb.real, ma.real) : "unit differs",
-           same_unit ? format_ratio(mb.cpu, ma.cpu) : "unit differs"});
+    t.add({label, name, format_fixed(ma.value, 2) + " " + ma.unit,
+           format_fixed(mb.value, 2) + " " + mb.unit,
+           ma.unit == mb.unit ? format_ratio(mb.value, ma.value) : "unit differs",
+           ma.real_unit == mb.real_unit ? format_ratio(mb.real, ma.real) : "unit differs"});
   }
+}
+
+// callgrind's per-operation counts of matched rows: deterministic, so no spread marks.
+bool has_callgrind(const json& r) {
+  return string_at(r, {"cache", "source"}) == "callgrind";
+}
+
+std::vector<std::string> callgrind_cells(const json& a, const json& b) {
+  std::vector<std::string> cells;
+  for (const char* k : {"instructions_per_op", "d1_misses_per_op", "ll_misses_per_op"}) {
+    const auto va = number_at(a, {"cache", k}), vb = number_at(b, {"cache", k});
+    const int decimals = std::string(k) == "instructions_per_op" ? 1 : 3;
+    cells.insert(cells.end(),
+                 {format_fixed(va, decimals), format_fixed(vb, decimals), format_ratio(vb, va)});
+  }
+  return cells;
+}
+
+TextTable callgrind_table(const char* a, const char* b) {
+  const std::string A = a, B = b;
+  return TextTable({"backend", "scenario", "params", "instr/op " + A, "instr/op " + B, "ratio",
+                    "D1 miss/op " + A, "D1 miss/op " + B, "ratio", "LL miss/op " + A,
+                    "LL miss/op " + B, "ratio"});
 }
 
 }  // namespace
@@ -124,6 +154,8 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
                    "p99 ns B", "B/A"});
   std::set<std::string> matched;
   std::vector<std::string> only_a, only_b;
+  TextTable cg_table = callgrind_table("A", "B");
+  std::size_t cg_rows = 0;
   for (const json& r : a["results"]) {
     const std::string key = row_key(r);
     auto it = in_b.find(key);
@@ -136,6 +168,12 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
     matched.insert(key);
     std::vector<std::string> row = {r["backend"].get<std::string>(),
                                     r["scenario"].get<std::string>(), params_label(r["params"])};
+    if (has_callgrind(r) && has_callgrind(*it->second)) {
+      std::vector<std::string> cg = row;
+      for (auto& c : callgrind_cells(r, *it->second)) cg.push_back(std::move(c));
+      cg_table.add(std::move(cg));
+      ++cg_rows;
+    }
     for (auto& c : compare_cells(r, *it->second)) row.push_back(std::move(c));
     table.add(std::move(row));
   }
@@ -148,6 +186,8 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
   out += matched.empty() ? "no results in common\n" : table.render();
   for (const auto& l : only_a) out += "only in A: " + l + "\n";
   for (const auto& l : only_b) out += "only in B: " + l + "\n";
+  if (cg_rows)
+    out += "\ncallgrind cache simulation, per operation (ratios B/A)\n" + cg_table.render();
 
   const auto ma = micro_backends(a), mb = micro_backends(b);
   if (ma.empty() || mb.empty()) {
@@ -156,12 +196,13 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
            " micro benchmark rows)\n";
     return out;
   }
-  TextTable micro({"backend", "benchmark", "real A", "real B", "real B/A", "cpu B/A"});
+  TextTable micro({"backend", "benchmark", "A", "B", "B/A", "real_time B/A"});
   for (const auto& backend : ma) {
     if (std::find(mb.begin(), mb.end(), backend) == mb.end()) continue;
     add_micro_rows(micro, backend, micro_medians(a, backend), micro_medians(b, backend));
   }
-  out += "\nmicro (Google Benchmark medians)\n" + micro.render();
+  out += "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
+         micro.render();
   return out;
 }
 
@@ -186,29 +227,42 @@ std::string format_baseline(const json& report, const std::string& baseline) {
                     baseline + "; * = the repetitions' min-max ranges do not overlap\n\n";
   TextTable table({"backend", "scenario", "params", "ops/s base", "ops/s", "ratio", "p99 ns base",
                    "p99 ns", "ratio"});
+  TextTable cg_table = callgrind_table("base", "backend");
+  std::size_t cg_rows = 0;
   for (const json& r : report["results"]) {
     if (r["backend"] == baseline) continue;
     auto it = base.find(r["scenario"].get<std::string>() + '\n' + r["params"].dump());
     if (it == base.end()) continue;
     std::vector<std::string> row = {r["backend"].get<std::string>(),
                                     r["scenario"].get<std::string>(), params_label(r["params"])};
+    if (has_callgrind(r) && has_callgrind(*it->second)) {
+      std::vector<std::string> cg = row;
+      for (auto& c : callgrind_cells(*it->second, r)) cg.push_back(std::move(c));
+      cg_table.add(std::move(cg));
+      ++cg_rows;
+    }
     for (auto& c : compare_cells(*it->second, r)) row.push_back(std::move(c));
     table.add(std::move(row));
   }
   out += table.render();
+  if (cg_rows) {
+    out += "\ncallgrind cache simulation, per operation (ratios backend/" + baseline + ")\n" +
+           cg_table.render();
+  }
 
   const auto mb = micro_backends(report);
   if (std::find(mb.begin(), mb.end(), baseline) == mb.end()) {
     out += "\nmicro: not compared (no micro benchmark rows for " + baseline + ")\n";
     return out;
   }
-  TextTable micro({"backend", "benchmark", "real base", "real", "real ratio", "cpu ratio"});
+  TextTable micro({"backend", "benchmark", "base", "value", "ratio", "real_time ratio"});
   const auto base_rows = micro_medians(report, baseline);
   for (const auto& backend : mb) {
     if (backend != baseline)
       add_micro_rows(micro, backend, base_rows, micro_medians(report, backend));
   }
-  out += "\nmicro (Google Benchmark medians)\n" + micro.render();
+  out += "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
+         micro.render();
   return out;
 }
 

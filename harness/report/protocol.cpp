@@ -69,4 +69,17 @@ std::string check_run_output(const json& j) {
   return {};
 }
 
+std::string check_micro_output(const json& j) {
+  if (!j.is_object()) return std::string("expected a JSON object, found ") + j.type_name();
+  if (auto e = need(j, "", "context", &json::is_object, "object"); !e.empty()) return e;
+  if (auto e = need(j, "", "benchmarks", &json::is_array, "array"); !e.empty()) return e;
+  const json& rows = j["benchmarks"];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string at = "benchmarks[" + std::to_string(i) + "].";
+    if (!rows[i].is_object()) return at + ": expected object";
+    if (auto e = need(rows[i], at, "name", &json::is_string, "string"); !e.empty()) return e;
+  }
+  return {};
+}
+
 }  // namespace allocbench

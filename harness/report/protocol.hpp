@@ -11,5 +11,8 @@ namespace allocbench {
 // Each returns an empty string when j follows the protocol, else what is wrong with it.
 std::string check_info_output(const nlohmann::json& j);
 std::string check_run_output(const nlohmann::json& j);
+// Google Benchmark's JSON from allocbench-micro-<backend>: a "context" object and a "benchmarks"
+// array of objects, each with a string "name".
+std::string check_micro_output(const nlohmann::json& j);
 
 }  // namespace allocbench

@@ -44,11 +44,18 @@ void validate_result(const json& r, const std::string& at) {
   const std::string tp_at = at + ".throughput";
   const json& ops = typed(tp, tp_at, "ops_per_sec", &json::is_object, "object");
   const std::string ops_at = tp_at + ".ops_per_sec";
-  for (const char* k : {"median", "min", "max"}) typed(ops, ops_at, k, &json::is_number, "number");
-  const json& samples = typed(ops, ops_at, "samples", &json::is_array, "array");
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (!samples[i].is_number()) {
-      bad(ops_at + ".samples[" + std::to_string(i) + "]", "expected number");
+  // A cache-simulation run has no meaningful timing: {"source": "unavailable", "reason"}.
+  if (auto src = ops.find("source"); src != ops.end() && *src == "unavailable") {
+    typed(ops, ops_at, "reason", &json::is_string, "string");
+  } else {
+    for (const char* k : {"median", "min", "max"}) {
+      typed(ops, ops_at, k, &json::is_number, "number");
+    }
+    const json& samples = typed(ops, ops_at, "samples", &json::is_array, "array");
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (!samples[i].is_number()) {
+        bad(ops_at + ".samples[" + std::to_string(i) + "]", "expected number");
+      }
     }
   }
   // Latency may be "unavailable"; where a percentile is present it must be a number.
@@ -88,8 +95,15 @@ void validate_report(const json& report) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     validate_result(results[i], "results[" + std::to_string(i) + "]");
   }
-  if (auto micro = report.find("micro"); micro != report.end() && !micro->is_object()) {
-    bad("micro", "expected object");
+  if (auto micro = report.find("micro"); micro != report.end()) {
+    if (!micro->is_object()) bad("micro", "expected object");
+    for (auto it = micro->begin(); it != micro->end(); ++it) {
+      const std::string at = "micro." + it.key();
+      if (!it->is_object()) bad(at, "expected object");
+      if (auto rows = it->find("benchmarks"); rows != it->end() && !rows->is_array()) {
+        bad(at + ".benchmarks", "expected array");
+      }
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #include "harness/report/summary_reporter.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -17,6 +18,33 @@ using nlohmann::json;
 
 std::optional<double> median_ops(const json& r) {
   return number_at(r, {"throughput", "ops_per_sec", "median"});
+}
+
+bool is_callgrind(const json& r) {
+  return string_at(r, {"cache", "source"}) == "callgrind";
+}
+
+// A cache-simulation group: callgrind's per-operation counts instead of (meaningless) timing.
+std::string callgrind_table(const std::vector<const json*>& rows) {
+  std::optional<double> system_ir;
+  for (const json* r : rows) {
+    if ((*r)["backend"] == "system") system_ir = number_at(*r, {"cache", "instructions_per_op"});
+  }
+  TextTable table({"backend", "instr/op", "D1 miss/op", "LL miss/op", "instr vs system"});
+  for (const json* r : rows) {
+    const auto ir = number_at(*r, {"cache", "instructions_per_op"});
+    std::vector<std::string> row = {(*r)["backend"].get<std::string>()};
+    if (!is_callgrind(*r)) {
+      row.push_back("unavailable: " + string_at(*r, {"cache", "reason"}, "no callgrind figures"));
+    } else {
+      row.insert(row.end(),
+                 {format_fixed(ir), format_fixed(number_at(*r, {"cache", "d1_misses_per_op"}), 3),
+                  format_fixed(number_at(*r, {"cache", "ll_misses_per_op"}), 3),
+                  format_ratio(ir, system_ir)});
+    }
+    table.add(std::move(row));
+  }
+  return table.render();
 }
 
 }  // namespace
@@ -40,6 +68,11 @@ std::string format_summary(const json& report) {
   std::string out;
   for (const auto& key : order) {
     const auto& rows = groups[key];
+    if (std::any_of(rows.begin(), rows.end(), [](const json* r) { return is_callgrind(*r); })) {
+      out +=
+          key + "  (callgrind, simulated caches, per operation)\n" + callgrind_table(rows) + "\n";
+      continue;
+    }
     std::optional<double> system_ops;
     for (const json* r : rows) {
       if ((*r)["backend"] == "system") system_ops = median_ops(*r);

@@ -68,8 +68,8 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
 
 TEST_F(DriverTest, OutWritesOnlyThatFile) {
   install({"system"});
-  const auto r = run(
-      {"run", "--out", "mine.json", "--repetitions", "1", "--full", "--scenarios", "spawn_burst"});
+  const auto r = run({"run", "--out", "mine.json", "--repetitions", "1", "--full", "--no-micro",
+                      "--scenarios", "spawn_burst"});
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "results"));
   const json report = read_json(dir_ / "mine.json");
