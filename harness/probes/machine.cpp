@@ -186,6 +186,8 @@ nlohmann::json machine_info() {
   m["timer"] = {{"source", cal.source},
                 {"overhead_ns", cal.overhead_ns},
                 {"overhead_ticks", cal.overhead_ticks},
+                {"resolution_ns", cal.resolution_ns},
+                {"resolution_ticks", cal.resolution_ticks},
                 {"invariant_tsc", cal.invariant_tsc},
                 {"constant_tsc", cal.constant_tsc},
                 {"nonstop_tsc", cal.nonstop_tsc},

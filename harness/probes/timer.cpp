@@ -60,6 +60,19 @@ double empty_pair_ticks(cycle_clock::Source source) {
   return median(std::move(costs));
 }
 
+// The smallest non-zero step between two reads. Some VMs advance the TSC in coarse steps (26
+// ticks, 10 ns, seen here), which quantises every single-operation latency sample.
+double resolution_ticks(cycle_clock::Source source) {
+  std::uint64_t best = UINT64_MAX;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t t0 = cycle_clock::ticks_now(source);
+    std::uint64_t t1 = cycle_clock::ticks_now(source);
+    while (t1 == t0) t1 = cycle_clock::ticks_now(source);
+    best = std::min(best, t1 - t0);
+  }
+  return static_cast<double>(best);
+}
+
 }  // namespace
 
 TimerCalibration calibrate(cycle_clock::Source source, int rounds, double round_ms) {
@@ -91,6 +104,8 @@ TimerCalibration calibrate(cycle_clock::Source source, int rounds, double round_
   }
   cal.overhead_ticks = empty_pair_ticks(source);
   cal.overhead_ns = cal.overhead_ticks / cal.ticks_per_ns;
+  cal.resolution_ticks = resolution_ticks(source);
+  cal.resolution_ns = cal.resolution_ticks / cal.ticks_per_ns;
   return cal;
 }
 

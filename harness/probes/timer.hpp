@@ -15,6 +15,8 @@ struct TimerCalibration {
   double ticks_per_ns = 1.0;   // median over the calibration rounds
   double overhead_ticks = 0;   // median cost of an empty ticks_now() pair
   double overhead_ns = 0;      // the same in ns
+  double resolution_ticks = 1;  // smallest non-zero step between two reads
+  double resolution_ns = 0;     // the same in ns: single-operation samples are multiples of it
   std::string source;          // "rdtscp" or "clock_gettime(CLOCK_MONOTONIC_RAW)"
   bool invariant_tsc = false;  // /proc/cpuinfo has both constant_tsc and nonstop_tsc
   bool constant_tsc = false;   // TSC rate does not follow frequency scaling

@@ -58,6 +58,18 @@ def status(entry):
     return entry.get("status")
 
 
+def timer_text(timer):
+    text = f"{timer.get('source')}, empty-pair overhead {fmt_ns(timer.get('overhead_ns'))} ns"
+    if timer.get("resolution_ns") is not None:
+        text += (f", resolution {fmt_ns(timer.get('resolution_ns'))} ns (single-operation "
+                 "latencies are multiples of it)")
+    return text
+
+
+def fmt_ns(value):
+    return f"{value:.1f}" if isinstance(value, (int, float)) else "n/a"
+
+
 def machine_section(report):
     m = report.machine
     timer = m.get("timer") or {}
@@ -65,8 +77,7 @@ def machine_section(report):
     rows = [("CPU", m.get("cpu_model")), ("cores", m.get("cores")),
             ("kernel", m.get("kernel")), ("compiler", m.get("compiler")),
             ("flags", m.get("flags")), ("TSC (GHz)", m.get("tsc_ghz")),
-            ("timer", f"{timer.get('source')}, overhead {timer.get('overhead_ns')} ns"
-             if timer else None),
+            ("timer", timer_text(timer) if timer else None),
             ("hardware counters", "available" if hw.get("available") else
              f"unavailable: {hw.get('reason')}" if hw else None)]
     for c in m.get("caches") or []:
@@ -175,7 +186,9 @@ METHOD = """\
   scaling charts is 1e9 / median ops/s, in ns.
 - **Latency** percentiles (p50 … p99.99, ns) come from a log-linear histogram of timed single
   operations, timed with the timer named under Machine, whose overhead is measured and
-  subtracted; the report also gives them in cycles.
+  subtracted; the report also gives them in cycles. Each scenario names what one timed
+  operation is (`latency_of`). Throughput, not latency, is the figure for operations shorter
+  than the timer's resolution.
 - **Memory.** Peak RSS is the worker process's peak resident set; reserved bytes are what
   the backend holds from the system, requested bytes what the frames asked for.
   Allocations/op counts calls into the global allocator inside the timed region.

@@ -36,8 +36,12 @@ def params_key(params):
     return json.dumps(params, sort_keys=True)
 
 
+# How many operations a run did is not what distinguishes workloads: left out of labels.
+RUN_SIZE_PARAMS = ("ops", "samples")
+
+
 def params_label(params):
-    return " ".join(f"{k}={v}" for k, v in params.items())
+    return " ".join(f"{k}={v}" for k, v in params.items() if k not in RUN_SIZE_PARAMS)
 
 
 def group_label(scenario, params):
