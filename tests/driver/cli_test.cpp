@@ -44,6 +44,32 @@ TEST(Cli, RunDefaultsAndModes) {
   EXPECT_EQ(o.backends, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(Cli, MicroAndCacheSimDefaults) {
+  std::string err;
+  auto opts = [&](std::vector<const char*> args) {
+    auto p = parse(std::move(args), err);
+    EXPECT_TRUE(p.command) << err;
+    return p.command ? std::get<RunOptions>(*p.command) : RunOptions{};
+  };
+  EXPECT_FALSE(opts({"run"}).micro);
+  EXPECT_TRUE(opts({"run", "--micro"}).micro);
+  EXPECT_TRUE(opts({"run", "--full"}).micro);  // the full suite includes micro
+  EXPECT_FALSE(opts({"run", "--full", "--no-micro"}).micro);
+  auto only = opts({"run", "--micro-only", "--micro-filter", "alloc_free"});
+  EXPECT_TRUE(only.micro && only.micro_only);
+  EXPECT_EQ(only.micro_filter, "alloc_free");
+  auto cs = opts({"run", "--cache-sim", "--full"});
+  EXPECT_TRUE(cs.cache_sim);
+  EXPECT_FALSE(cs.micro);  // never timing under valgrind
+  EXPECT_EQ(cs.repetitions, 1u);
+  EXPECT_EQ(cs.timeout_s, kCacheSimTimeoutS);
+  EXPECT_FALSE(cs.scenarios_given);
+  auto cs2 =
+      opts({"run", "--cache-sim", "--repetitions", "1", "--timeout", "9", "--scenarios", "a"});
+  EXPECT_EQ(cs2.timeout_s, 9u);
+  EXPECT_TRUE(cs2.scenarios_given);
+}
+
 TEST(Cli, BadInputExitsTwoNamingTheFlag) {
   const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
       {{"run", "--repetitions", "0"}, "--repetitions"},
@@ -61,6 +87,12 @@ TEST(Cli, BadInputExitsTwoNamingTheFlag) {
       {{"compare", "a.json"}, "two reports"},
       {{"compare", "a", "b", "c"}, "c"},
       {{"compare", "a", "b", "--baseline", "system"}, "exactly one"},
+      {{"run", "--cache-sim", "--micro"}, "--cache-sim runs no micro"},
+      {{"run", "--cache-sim", "--repetitions", "3"}, "--repetitions 3"},
+      {{"run", "--micro-filter", "x"}, "--micro-filter needs --micro"},
+      {{"run", "--micro", "--micro-filter", ""}, "--micro-filter"},
+      {{"run", "--micro-only", "--scenarios", "a"}, "--micro-only"},
+      {{"run", "--micro", "--no-micro"}, "--no-micro"},
   };
   for (const auto& [args, needle] : cases) {
     std::string err;

@@ -111,6 +111,90 @@ TEST(Compare, MicroMediansMatchedByName) {
   EXPECT_NE(out.find("1.50x"), std::string::npos) << out;
 }
 
+// Rows as allocbench-micro-<b> writes them: repetitions plus aggregates, ns_per_item counters.
+json gb_rows(const std::string& run_name, double ns_per_item, double real_time) {
+  json rows = json::array();
+  for (int i = 0; i < 2; ++i) {
+    rows.push_back({{"name", run_name},
+                    {"run_name", run_name},
+                    {"run_type", "iteration"},
+                    {"repetition_index", i},
+                    {"real_time", real_time * 100},
+                    {"time_unit", "ns"},
+                    {"ns_per_item", ns_per_item * 100}});
+  }
+  for (const char* agg : {"mean", "median", "stddev"}) {
+    rows.push_back({{"name", run_name + "_" + agg},
+                    {"run_name", run_name},
+                    {"run_type", "aggregate"},
+                    {"aggregate_name", agg},
+                    {"real_time", std::string(agg) == "median" ? real_time : 1e6},
+                    {"time_unit", "ns"},
+                    {"ns_per_item", std::string(agg) == "median" ? ns_per_item : 1e6}});
+  }
+  return rows;
+}
+
+TEST(Compare, MicroUsesNsPerItemOfRealRowNames) {
+  json a = report({}), b = report({});
+  json rows_a = gb_rows("batch_free/n:4096/manual_time", 2.0, 9000);
+  json rows_b = gb_rows("batch_free/n:4096/manual_time", 3.0, 9000);
+  // A row without ns_per_item is compared by real_time.
+  json plain_a = gb_rows("spawn_box_run_free", 0, 10),
+       plain_b = gb_rows("spawn_box_run_free", 0, 40);
+  for (json* r : {&plain_a, &plain_b}) {
+    for (json& row : *r) row.erase("ns_per_item");
+  }
+  rows_a.insert(rows_a.end(), plain_a.begin(), plain_a.end());
+  rows_b.insert(rows_b.end(), plain_b.begin(), plain_b.end());
+  a["micro"]["bounded"] = {{"status", "ok"}, {"context", json::object()}, {"benchmarks", rows_a}};
+  b["micro"]["bounded"] = {{"status", "ok"}, {"context", json::object()}, {"benchmarks", rows_b}};
+  ASSERT_NO_THROW(validate_report(a));
+  const std::string out = format_compare(a, b, "A", "B");
+  EXPECT_NE(out.find("batch_free/n:4096/manual_time "), std::string::npos) << out;
+  EXPECT_EQ(out.find("manual_time_median"), std::string::npos) << out;
+  EXPECT_NE(out.find("2.00 ns/item"), std::string::npos) << out;
+  EXPECT_NE(out.find("1.50x"), std::string::npos) << out;  // 3 / 2 ns per item
+  EXPECT_NE(out.find("1.00x"), std::string::npos) << out;  // the same real_time
+  EXPECT_NE(out.find("40.00 ns"), std::string::npos) << out;
+  EXPECT_NE(out.find("4.00x"), std::string::npos) << out;  // real_time 40 / 10
+  // A failed micro entry has no rows and is simply not compared.
+  b["micro"]["system"] = {{"status", "failed"}, {"error", "killed by signal SIGABRT (6)"}};
+  a["micro"]["system"] = b["micro"]["system"];
+  EXPECT_NO_THROW(format_compare(a, b, "A", "B"));
+  EXPECT_NO_THROW(format_baseline(report({row("system", "s", 1, 2, 3, 4)}), "system"));
+}
+
+json callgrind_row(const std::string& backend, double ir, double d1, double ll) {
+  json r = row(backend, "spawn_churn", 1, 1, 1, 1);
+  r["throughput"] = {{"ops_per_sec", {{"source", "unavailable"}, {"reason", "callgrind"}}}};
+  r["latency_ns"] = {{"source", "unavailable"}, {"reason", "callgrind"}};
+  r["cache"] = {{"source", "callgrind"},
+                {"instructions_per_op", ir},
+                {"d1_misses_per_op", d1},
+                {"ll_misses_per_op", ll}};
+  return r;
+}
+
+TEST(Compare, CallgrindFiguresAreComparedAndSummarised) {
+  const json a =
+      report({callgrind_row("system", 400, 2, 0.5), callgrind_row("bounded", 200, 1, 0)});
+  const json b =
+      report({callgrind_row("system", 300, 2, 0.25), callgrind_row("bounded", 200, 1, 0)});
+  ASSERT_NO_THROW(validate_report(a));
+  const std::string out = format_compare(a, b, "A", "B");
+  EXPECT_NE(out.find("callgrind cache simulation"), std::string::npos) << out;
+  EXPECT_NE(out.find("0.75x"), std::string::npos) << out;  // 300 / 400 instructions
+  EXPECT_NE(out.find("0.50x"), std::string::npos) << out;  // LL 0.25 / 0.5
+  const std::string base = format_baseline(a, "system");
+  EXPECT_NE(base.find("0.50x"), std::string::npos) << base;  // bounded 200 / system 400
+  const std::string summary = format_summary(a);
+  EXPECT_NE(summary.find("instr/op"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("400.0"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("ops/s"), std::string::npos) << "timing shown for a callgrind run\n"
+                                                      << summary;
+}
+
 TEST(Summary, RatiosToSystemAndFloorAndFailures) {
   json r = report({row("system", "floor", 1, 400, 500, 5), row("system", "spawn", 1, 100, 200, 50),
                    row("bounded", "spawn", 1, 200, 300, 25)});

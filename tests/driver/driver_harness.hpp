@@ -47,12 +47,19 @@ class DriverTest : public ::testing::Test {
     ::setenv("FAKE_WORKER_LOG", log_.c_str(), 1);
     ::unsetenv("FAKE_WORKER_MODE");
     ::unsetenv("FAKE_WORKER_INTERRUPT_AT");
+    ::unsetenv("FAKE_MICRO_MODE");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   void install(const std::vector<std::string>& backends) {
     for (const auto& b : backends) {
       fs::create_symlink(FAKE_WORKER_BIN, dir_ / ("allocbench-worker-" + b));
+    }
+  }
+  // Fake allocbench-micro-<b> executables (fake-worker answers to that name too).
+  void install_micro(const std::vector<std::string>& backends) {
+    for (const auto& b : backends) {
+      fs::create_symlink(FAKE_WORKER_BIN, dir_ / ("allocbench-micro-" + b));
     }
   }
 

@@ -4,6 +4,9 @@
 //     stdout), badproto (JSON that breaks the protocol), exit3, noisy (1 MiB of stderr)
 //   FAKE_WORKER_LOG=file        every invocation appends "name arg arg ..." to file
 //   FAKE_WORKER_INTERRUPT_AT=N  the N-th `run` logged sends SIGINT to its parent, then hangs
+// Linked as allocbench-micro-<name> it stands in for a Google Benchmark executable instead: it
+// prints --benchmark_repetitions=N iteration rows and the aggregates of two benchmarks as JSON,
+// and misbehaves per FAKE_MICRO_MODE (same syntax and modes as FAKE_WORKER_MODE).
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,8 +25,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string mode_for(const std::string& name) {
-  const char* env = std::getenv("FAKE_WORKER_MODE");
+std::string mode_for(const std::string& name, const char* var = "FAKE_WORKER_MODE") {
+  const char* env = std::getenv(var);
   if (!env) return "ok";
   std::string s = env;
   std::size_t start = 0;
@@ -132,12 +135,63 @@ int run(const std::string& name, int argc, char** argv) {
   return 0;
 }
 
+// Google Benchmark's JSON layout, with made-up times.
+int micro(const std::string& name, int argc, char** argv) {
+  const std::string mode = mode_for(name, "FAKE_MICRO_MODE");
+  std::cerr << "micro stderr of " << name << std::endl;
+  if (mode == "crash") std::abort();
+  if (mode == "hang") {
+    for (;;) ::pause();
+  }
+  if (mode == "garbage") {
+    std::cout << "Running benchmarks... {" << std::endl;
+    return 0;
+  }
+  int reps = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--benchmark_repetitions=", 0) == 0) reps = std::atoi(a.c_str() + 24);
+  }
+  json rows = json::array();
+  for (const std::string bench : {"alloc_free/size:64", "batch_free/n:16/manual_time"}) {
+    for (int r = 0; r < reps; ++r) {
+      rows.push_back({{"name", bench},
+                      {"run_name", bench},
+                      {"run_type", "iteration"},
+                      {"repetitions", reps},
+                      {"repetition_index", r},
+                      {"real_time", 10.0 + r},
+                      {"cpu_time", 10.0 + r},
+                      {"time_unit", "ns"},
+                      {"ns_per_item", 10.0 + r}});
+    }
+    for (const char* agg : {"mean", "median", "stddev", "cv"}) {
+      rows.push_back({{"name", bench + "_" + agg},
+                      {"run_name", bench},
+                      {"run_type", "aggregate"},
+                      {"aggregate_name", agg},
+                      {"real_time", 10.5},
+                      {"cpu_time", 10.5},
+                      {"time_unit", "ns"}});
+    }
+  }
+  std::cout << json{{"context", {{"backend", name}, {"num_cpus", 1}}}, {"benchmarks", rows}}.dump(2)
+            << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string self = argv[0];
   self = self.substr(self.find_last_of('/') + 1);
   const std::string prefix = "allocbench-worker-";
+  const std::string micro_prefix = "allocbench-micro-";
+  if (self.rfind(micro_prefix, 0) == 0) {
+    const std::string name = self.substr(micro_prefix.size());
+    log_call("micro-" + name, argc, argv);
+    return micro(name, argc, argv);
+  }
   const std::string name = self.rfind(prefix, 0) == 0 ? self.substr(prefix.size()) : self;
   const int runs = log_call(name, argc, argv);
   if (argc < 2) {
