@@ -211,8 +211,10 @@ def render(results, md_path, charts):
             lines += [f"## Report {report.label}", ""]
         else:
             lines += ["## Run", ""]
+        from .targets import targets_section  # imports this module's table()
+
         sections = [machine_section(report), config_section(report), backends_section(report),
-                    scenario_tables(results, index), cache_section(results, index),
+                    targets_section(report), scenario_tables(results, index), cache_section(results, index),
                     micro_section(results, index)]
         lines += [s + "\n" for s in sections if s]
     lines += [METHOD, "", "## Charts", ""]

@@ -129,6 +129,21 @@ class SmallReport(PlotRun):
         self.assertIn(f"{medians[key] / base:.2f}×", row)
 
 
+    def test_targets_are_computed_from_the_report(self):
+        data = load_json(SMALL)
+        medians = {(r["backend"], r["scenario"], json.dumps(r["params"])):
+                   r["throughput"]["ops_per_sec"]["median"] for r in data["results"]}
+        burst = (medians[("bounded", "spawn_burst", json.dumps({"k": 1024}))] /
+                 medians[("system", "spawn_burst", json.dumps({"k": 1024}))])
+        section = self.text.split("### Targets")[1].split("####")[0]
+        row = next(line for line in section.splitlines() if "spawn_burst (K=1024)" in line)
+        self.assertIn(f"{burst:.2f}x", row)
+        self.assertIn("met" if burst >= 2 else "missed", row)
+        # The fixture's spawn_churn has no frame=64 parameter: unavailable, not a made-up verdict.
+        row = next(line for line in section.splitlines() if "cost vs floor" in line)
+        self.assertIn("unavailable", row)
+
+
 class CallgrindReport(PlotRun):
     reports = [CALLGRIND]
 
