@@ -8,6 +8,7 @@
 #include <ostream>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -104,6 +105,14 @@ json entry_from_info(const std::string& name, const json& info) {
   e["status"] = "ok";
   e["error"] = nullptr;
   return e;
+}
+
+// "==12345== Callgrind, a call-graph generating cache profiler"
+bool is_valgrind_line(std::string_view line) {
+  if (line.substr(0, 2) != "==") return false;
+  std::size_t i = 2;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+  return i > 2 && line.substr(i, 2) == "==";
 }
 
 void mark_failed(BackendState& b, const std::string& why) {
@@ -261,8 +270,13 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       err << tag << "starting; " << left << " worker run" << (left == 1 ? "" : "s")
           << " left after this one\n";
       const auto started = std::chrono::steady_clock::now();
+      // valgrind's own banner and summary ("==123== ...") stay in the error tail, not progress.
       const WorkerCall call{worker_path(dir, s.name), run_args, timeout,
-                            [&](std::string_view line) { err << tag << line << "\n"; },
+                            [&](std::string_view line) {
+                              if (!(valgrind && is_valgrind_line(line))) {
+                                err << tag << line << "\n";
+                              }
+                            },
                             check_run_output};
       const WorkerReply r =
           valgrind ? call_worker_under_callgrind(call, *valgrind, geometry) : call_worker(call);

@@ -215,7 +215,9 @@ std::string format_baseline(const json& report, const std::string& baseline) {
       base.emplace(r["scenario"].get<std::string>() + '\n' + r["params"].dump(), &r);
     }
   }
-  if (base.empty()) {
+  // A --micro-only report has no scenario results; its micro rows still compare.
+  const bool micro_only = report["results"].empty() && !micro_medians(report, baseline).empty();
+  if (base.empty() && !micro_only) {
     std::string names;
     for (const auto& b : backends) names += (names.empty() ? "" : ", ") + b;
     throw std::invalid_argument(
@@ -244,7 +246,7 @@ std::string format_baseline(const json& report, const std::string& baseline) {
     for (auto& c : compare_cells(*it->second, r)) row.push_back(std::move(c));
     table.add(std::move(row));
   }
-  out += table.render();
+  out += micro_only ? "no scenario results (a micro-only report)\n" : table.render();
   if (cg_rows) {
     out += "\ncallgrind cache simulation, per operation (ratios backend/" + baseline + ")\n" +
            cg_table.render();

@@ -16,7 +16,8 @@ std::string format_compare(const nlohmann::json& a, const nlohmann::json& b,
                            const std::string& a_label, const std::string& b_label);
 
 // Every backend of report against `baseline`, matched by scenario and params. Throws
-// std::invalid_argument naming the backends present if baseline has no results in report.
+// std::invalid_argument naming the backends present if baseline has no results in report (a
+// report with no scenario results at all compares its micro rows only).
 std::string format_baseline(const nlohmann::json& report, const std::string& baseline);
 
 }  // namespace allocbench
