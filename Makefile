@@ -1,7 +1,6 @@
 # Two commands do all the set-up on a fresh Debian 12 machine: `make bench` and `make test`.
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
-CXX_COMPILER ?= g++
 JOBS       ?= $(shell nproc)
 REPORT     ?= results/latest.json
 PYTHON     := /usr/bin/python3
@@ -15,7 +14,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=$(CXX_COMPILER) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -36,7 +35,7 @@ charts:
 
 # Builds everything with clang 14 in its own tree, to keep both compilers happy.
 clang: deps
-	@cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+	@cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DALLOCBENCH_CLANG=ON >/dev/null
 	@cmake --build build-clang -j $(JOBS)
 
 format:
