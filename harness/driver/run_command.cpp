@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -235,12 +236,43 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
                                        std::to_string(o.seed),
                                        "--threads",
                                        std::to_string(o.threads)};
+  const std::size_t base_args = run_args.size();  // before the --param overrides
   json params = json::object();
   for (const auto& [name, value] : o.params) {
     run_args.push_back("--param");
     run_args.push_back(name + "=" + std::to_string(value));
     params[name] = value;
   }
+
+  // Under callgrind, one worker process per scenario and parameter set (see expand_grid); their
+  // outputs are joined into one run output, and the first failure fails the backend.
+  const std::vector<GridPoint> grid =
+      o.cache_sim ? expand_grid(catalog, scenarios, o.mode, o.params) : std::vector<GridPoint>{};
+  auto run_under_callgrind = [&](const fs::path& worker,
+                                 const std::function<void(std::string_view)>& progress) {
+    WorkerReply all;
+    all.ok = true;
+    all.output = {{"backend", json::object()}, {"results", json::array()}};
+    for (const GridPoint& point : grid) {
+      // The grid point carries the overrides, so only the arguments before them are kept.
+      std::vector<std::string> args(run_args.begin(),
+                                    run_args.begin() + static_cast<std::ptrdiff_t>(base_args));
+      args[2] = point.scenario;  // run --scenarios <this one>
+      for (const auto& [k, v] : point.params) {
+        args.push_back("--param");
+        args.push_back(k + "=" + v);
+      }
+      WorkerReply r = call_worker_under_callgrind(
+          {worker, args, timeout, progress, check_run_output}, *valgrind, geometry);
+      if (!r.ok) {
+        if (!r.interrupted) r.error = point.label() + ": " + r.error;
+        return r;
+      }
+      all.output["backend"] = r.output["backend"];
+      for (auto& x : r.output["results"]) all.output["results"].push_back(std::move(x));
+    }
+    return all;
+  };
 
   json backend_order = json::array();
   std::uint64_t completed = 0;
@@ -271,15 +303,12 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
           << " left after this one\n";
       const auto started = std::chrono::steady_clock::now();
       // valgrind's own banner and summary ("==123== ...") stay in the error tail, not progress.
-      const WorkerCall call{worker_path(dir, s.name), run_args, timeout,
-                            [&](std::string_view line) {
-                              if (!(valgrind && is_valgrind_line(line))) {
-                                err << tag << line << "\n";
-                              }
-                            },
-                            check_run_output};
-      const WorkerReply r =
-          valgrind ? call_worker_under_callgrind(call, *valgrind, geometry) : call_worker(call);
+      auto progress = [&](std::string_view line) {
+        if (!(valgrind && is_valgrind_line(line))) err << tag << line << "\n";
+      };
+      const WorkerReply r = valgrind ? run_under_callgrind(worker_path(dir, s.name), progress)
+                                     : call_worker({worker_path(dir, s.name), run_args, timeout,
+                                                    progress, check_run_output});
       if (r.interrupted) break;
       if (!r.ok) {
         err << tag << "FAILED: " << r.error << "\n";

@@ -1,4 +1,5 @@
 #include "harness/driver/cli.hpp"
+#include "harness/driver/cache_sim.hpp"
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,30 @@ TEST(Cli, MicroAndCacheSimDefaults) {
       opts({"run", "--cache-sim", "--repetitions", "1", "--timeout", "9", "--scenarios", "a"});
   EXPECT_EQ(cs2.timeout_s, 9u);
   EXPECT_TRUE(cs2.scenarios_given);
+}
+
+TEST(CacheSimGrid, OneWorkerCallPerScenarioAndParameterSet) {
+  const nlohmann::json catalog = nlohmann::json::parse(R"([
+    {"name": "floor", "params": [{"name": "ops", "quick": [4], "full": [20]}]},
+    {"name": "churn", "params": [{"name": "frame", "quick": [64, 256], "full": [64]},
+                                 {"name": "ops", "quick": [10], "full": [50]},
+                                 {"name": "odd"}]},
+    {"name": "burst", "params": [{"name": "k", "quick": [16, 32], "full": [16]},
+                                 {"name": "frame", "quick": [256], "full": [256]}]}
+  ])");
+  std::vector<std::string> labels;
+  for (const auto& g : expand_grid(catalog, {"burst", "churn"}, "quick", {{"k", 7}})) {
+    labels.push_back(g.label());
+  }
+  // Catalog order; an override fixes k; a parameter without a list is left to the worker.
+  EXPECT_EQ(labels, (std::vector<std::string>{"churn frame=64 ops=10", "churn frame=256 ops=10",
+                                              "burst k=7 frame=256"}));
+  labels.clear();
+  for (const auto& g : expand_grid(catalog, {"floor", "churn"}, "full", {})) {
+    labels.push_back(g.label());
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"floor ops=20", "churn frame=64 ops=50"}));
+  EXPECT_TRUE(expand_grid(catalog, {"nope"}, "quick", {}).empty());
 }
 
 TEST(Cli, BadInputExitsTwoNamingTheFlag) {
