@@ -47,6 +47,40 @@ std::string callgrind_table(const std::vector<const json*>& rows) {
   return table.render();
 }
 
+// Google Benchmark medians: one row per benchmark, one column per backend; ns_per_item where
+// the row has it (else real_time in its unit).
+std::string micro_table(const json& micro) {
+  std::vector<std::string> backends, names;
+  std::map<std::string, std::map<std::string, std::string>> cell;  // name -> backend -> text
+  for (auto b = micro.begin(); b != micro.end(); ++b) {
+    const json* rows = json_at(*b, {"benchmarks"});
+    if (!rows || !rows->is_array()) continue;
+    backends.push_back(b.key());
+    for (const json& row : *rows) {
+      if (string_at(row, {"aggregate_name"}) != "median") continue;
+      const std::string name = string_at(row, {"run_name"}, string_at(row, {"name"}));
+      if (!cell.count(name)) names.push_back(name);
+      const auto per_item = number_at(row, {"ns_per_item"});
+      cell[name][b.key()] = per_item ? format_fixed(per_item, 2)
+                                     : format_fixed(number_at(row, {"real_time"}), 2) + " " +
+                                           string_at(row, {"time_unit"}, "ns") + " real";
+    }
+  }
+  if (backends.empty()) return {};
+  std::vector<std::string> header = {"benchmark (median ns/item)"};
+  header.insert(header.end(), backends.begin(), backends.end());
+  TextTable table(header);
+  for (const auto& name : names) {
+    std::vector<std::string> row = {name};
+    for (const auto& b : backends) {
+      auto it = cell[name].find(b);
+      row.push_back(it == cell[name].end() ? "n/a" : it->second);
+    }
+    table.add(std::move(row));
+  }
+  return "micro benchmarks\n" + table.render() + "\n";
+}
+
 }  // namespace
 
 std::string format_summary(const json& report) {
@@ -98,7 +132,17 @@ std::string format_summary(const json& report) {
     }
     out += key + "\n" + table.render() + "\n";
   }
-  if (order.empty()) out += "no results\n";
+  const json* micro = json_at(report, {"micro"});
+  if (order.empty() && !micro) out += "no results\n";
+  if (micro && micro->is_object()) {
+    out += micro_table(*micro);
+    for (auto b = micro->begin(); b != micro->end(); ++b) {
+      if (string_at(*b, {"status"}) == "failed") {
+        out += "FAILED micro " + b.key() + ": " + string_at(*b, {"error"}, "(no error recorded)") +
+               "\n";
+      }
+    }
+  }
   for (const json& b : report["backends"]) {
     if (b["status"] != "ok") {
       out += "FAILED " + b["name"].get<std::string>() + ": " +

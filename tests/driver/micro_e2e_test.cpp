@@ -70,6 +70,11 @@ TEST_F(DriverTest, MicroRowsAreMergedAndBrokenMicroRecordedAsFailed) {
   }
   EXPECT_TRUE(has(r.err, "[micro] bounded (2/4): FAILED: killed by signal SIGABRT")) << r.err;
   EXPECT_TRUE(has(r.err, "[micro] system (1/4): done in")) << r.err;
+  // The summary: medians per benchmark (ns_per_item, else real_time), then the failures.
+  EXPECT_TRUE(has(r.out, "micro benchmarks")) << r.out;
+  EXPECT_TRUE(has(r.out, "batch_free/n:16/manual_time")) << r.out;
+  EXPECT_TRUE(has(r.out, "10.50 ns real")) << r.out;
+  EXPECT_TRUE(has(r.out, "FAILED micro bounded: killed by signal SIGABRT")) << r.out;
   // compare reads the real row names of the merged micro section.
   const auto c = run({"compare", "results/latest.json", "--baseline", "system"});
   EXPECT_EQ(c.exit_code(), 0) << c.err;
