@@ -48,4 +48,15 @@ inline std::string params_label(const nlohmann::json& params) {
   return out;
 }
 
+// params_label() without the run-size parameters (how many operations were timed or sampled):
+// what a reader needs to tell one workload from another.
+inline std::string workload_label(const nlohmann::json& params) {
+  if (!params.is_object()) return "-";
+  nlohmann::json shown = nlohmann::json::object();
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    if (it.key() != "ops" && it.key() != "samples") shown[it.key()] = *it;
+  }
+  return shown.empty() ? "" : params_label(shown);
+}
+
 }  // namespace allocbench

@@ -132,6 +132,12 @@ json merge_group(const std::string& backend, const Group& g, std::optional<doubl
   out["allocations_per_op"] = max_numeric(g.reps, "allocations_per_op");
   out["backend_allocations_per_op"] = max_numeric(g.reps, "backend_allocations_per_op");
   out["cache"] = first_of(g.reps, "cache", unavailable("the worker reported no cache figures"));
+  // What one timed operation is, and scenario-specific figures (rejections, frame sizes...):
+  // the same in every repetition but the last word goes to the first.
+  out["latency_of"] = first_of(g.reps, "latency_of", nullptr);
+  if (const json extra = first_of(g.reps, "extra", nullptr); !extra.is_null()) {
+    out["extra"] = extra;
+  }
   return out;
 }
 

@@ -90,7 +90,7 @@ std::string format_summary(const json& report) {
   std::map<std::string, std::vector<const json*>> groups;
   std::map<std::string, const json*> floor_of;  // backend -> its first floor result
   for (const json& r : results) {
-    const std::string key = r["scenario"].get<std::string>() + "  " + params_label(r["params"]);
+    const std::string key = r["scenario"].get<std::string>() + "  " + workload_label(r["params"]);
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&r);
     if (r["scenario"] == "floor" && !floor_of.count(r["backend"].get<std::string>())) {

@@ -194,7 +194,7 @@ TEST(Lifecycle, YieldInsideANestedAwaitResumesTheInnerCoroutine) {
 
 TEST(Lifecycle, MisuseIsReportedNotUndefined) {
   Runtime rt;
-  EXPECT_THROW(rt.spawn(Task<int>{}), std::invalid_argument);
+  EXPECT_THROW((void)rt.spawn(Task<int>{}), std::invalid_argument);
   auto nested = [&]() -> Task<void> {
     EXPECT_THROW(rt.block_on(answer(1)), std::logic_error);
     co_return;
