@@ -33,16 +33,12 @@ BoundedSlab::~BoundedSlab() {
 }
 
 Tuning BoundedSlab::tuning(const BackendConfig& config) {
-  return {
+  Tuning t{
       {"slot_size", std::to_string(round_slot_size(config.slot_size))},
       {"capacity", std::to_string(config.capacity)},
-      {"slab_checks", slab_guard::kChecks ? "on" : "off"},
-      {"asan_poisoning", slab_guard::kAsan ? "on" : "off"},
-      {"valgrind_annotations", !slab_guard::kValgrind ? "off (compiled out)"
-                               : slab_guard::running_under_valgrind()
-                                   ? "on (active)"
-                                   : "on (idle: not under valgrind)"},
   };
+  slab_guard::add_hooks(t);
+  return t;
 }
 
 AllocatorStats BoundedSlab::stats() const {

@@ -12,4 +12,13 @@ void fail(const char* where, const void* p, const char* what) noexcept {
   std::abort();
 }
 
+void add_hooks(std::vector<std::pair<std::string, std::string>>& tuning) {
+  tuning.emplace_back("slab_checks", kChecks ? "on" : "off");
+  tuning.emplace_back("asan_poisoning", kAsan ? "on" : "off");
+  tuning.emplace_back("valgrind_annotations", !kValgrind ? "off (compiled out)"
+                                              : running_under_valgrind()
+                                                  ? "on (active)"
+                                                  : "on (idle: not under valgrind)");
+}
+
 }  // namespace allocbench::slab_guard

@@ -8,6 +8,9 @@
 
 #include <cstddef>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 // --- which tools are on --------------------------------------------------------------------
 // CMake defines ALLOCBENCH_ASAN for -DALLOCBENCH_SANITIZE=address; the compiler macros catch
@@ -76,6 +79,10 @@ inline bool running_under_valgrind() noexcept {
   return false;
 #endif
 }
+
+// Appends which reliability hooks this build compiled in, and whether they are active, to a
+// slab's tuning list (shared by both slabs).
+void add_hooks(std::vector<std::pair<std::string, std::string>>& tuning);
 
 // A slab is one memcheck memory pool; `pool` is any address unique to the slab.
 inline void pool_create([[maybe_unused]] const void* pool, [[maybe_unused]] bool vg) noexcept {

@@ -107,19 +107,15 @@ bool UnboundedSlab::owns(const void* p) const noexcept {
 
 Tuning UnboundedSlab::tuning(const BackendConfig& config) {
   const Geometry g = geometry(config);
-  return {
+  Tuning t{
       {"slot_size", std::to_string(g.slot_size)},
       {"slots_per_chunk", std::to_string(g.slots_per_chunk)},
       {"reserve_chunks", std::to_string(config.reserve_chunks)},
       {"chunk_bytes", std::to_string(g.chunk_bytes)},
       {"chunk_align", std::to_string(g.chunk_align)},
-      {"slab_checks", slab_guard::kChecks ? "on" : "off"},
-      {"asan_poisoning", slab_guard::kAsan ? "on" : "off"},
-      {"valgrind_annotations", !slab_guard::kValgrind ? "off (compiled out)"
-                               : slab_guard::running_under_valgrind()
-                                   ? "on (active)"
-                                   : "on (idle: not under valgrind)"},
   };
+  slab_guard::add_hooks(t);
+  return t;
 }
 
 AllocatorStats UnboundedSlab::stats() const {

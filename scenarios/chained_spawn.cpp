@@ -1,5 +1,6 @@
 // chained_spawn: each task spawns the next, to depth N. The live set stays at one or two tasks;
 // what is measured is spawn-from-inside-a-task plus dispatch.
+#include "scenarios/gap_sampler.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace allocbench {
@@ -7,26 +8,19 @@ namespace {
 
 struct Chain {
   Runtime* rt;
-  Session* session;
-  std::uint64_t last_stamp = 0;
-  bool sampling = false;
+  GapSampler gaps;  // a link's start to the next link's start: one spawn + one dispatch
 };
 
 Task<void> link(Chain* c, std::size_t depth) {
-  if (c->sampling) {
-    // Time from the previous link's start to this one's: one spawn + one dispatch.
-    const std::uint64_t now = ticks_now();
-    if (c->last_stamp != 0) c->session->record_ticks(now - c->last_stamp);
-    c->last_stamp = ticks_now();
-  }
+  c->gaps.event();
   if (depth > 1) c->rt->spawn_slab([c, depth] { return link(c, depth - 1); }).detach();
   co_return;
 }
 
 void run(Session& s) {
   const std::size_t depth = s.count("depth");
-  const std::uint64_t frame = [] {
-    Chain dummy{};
+  const std::uint64_t frame = [&s] {
+    Chain dummy{nullptr, GapSampler(s)};
     { Task<void> t = link(&dummy, 1); }
     return detail::tls_last_frame_size;
   }();
@@ -34,7 +28,7 @@ void run(Session& s) {
   cfg.slot_size = (detail::with_tag(frame) + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
   cfg.capacity = 16;
   Runtime rt(cfg);
-  Chain c{&rt, &s};
+  Chain c{&rt, GapSampler(s)};
   auto chain = [&] {
     rt.spawn_slab([&] { return link(&c, depth); }).detach();
     rt.run_until_idle();
@@ -46,10 +40,10 @@ void run(Session& s) {
   s.end(rounds * depth);
   s.note_backend(rt.backend().stats());
   s.set_latency_of("one link: a task's start to the next task's start (spawn + dispatch)");
-  c.sampling = true;
+  c.gaps.enable();
   const std::size_t sample_rounds = std::max<std::size_t>(1, s.count("samples") / depth);
   for (std::size_t r = 0; r < sample_rounds; ++r) {
-    c.last_stamp = 0;
+    c.gaps.restart();
     chain();
   }
   s.set_frame_size(frame);

@@ -13,15 +13,13 @@ namespace {
 
 void run(Session& s) {
   const std::size_t k = s.count("k");
-  const TaskFactoryFn fn = task_for_frame(256);
-  const std::size_t frame = measure_frame(fn);
-  Runtime rt(config_for_frame(frame, k));
-  std::uint64_t sink = 0;
+  FrameRig rig(256, k);
+  Runtime& rt = rig.rt();
   std::vector<SlabClaim> claims;
   claims.reserve(k);
   auto round = [&] {
     for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
-    for (auto& c : claims) c.spawn([&] { return fn(&sink); }).detach();
+    for (auto& c : claims) c.spawn([&] { return rig.make(); }).detach();
     claims.clear();
     rt.run_until_idle();
   };
@@ -40,7 +38,7 @@ void run(Session& s) {
   if (has_capacity) {
     for (std::uint64_t i = 0; i < attempts / 2; ++i) {
       if (!rt.try_claim_slab()) ++rejected;
-      if (!rt.try_spawn_slab([&] { return fn(&sink); })) ++rejected;
+      if (!rt.try_spawn_slab([&] { return rig.make(); })) ++rejected;
     }
     const bool nothing_lost = rt.backend().stats().live_blocks == k && rt.live_tasks() == 0;
     s.set_extra("rejections",
@@ -54,7 +52,7 @@ void run(Session& s) {
   std::size_t done = 0;
   while (done < s.count("samples")) {
     for (auto& c : claims) {
-      s.time_one([&] { c.spawn([&] { return fn(&sink); }).detach(); });
+      s.time_one([&] { c.spawn([&] { return rig.make(); }).detach(); });
       ++done;
     }
     claims.clear();
@@ -62,7 +60,7 @@ void run(Session& s) {
     for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
   }
   claims.clear();
-  s.set_frame_size(frame);
+  s.set_frame_size(rig.frame());
 }
 
 }  // namespace

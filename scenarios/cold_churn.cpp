@@ -9,15 +9,9 @@ namespace allocbench {
 namespace {
 
 void run(Session& s) {
-  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
-  const std::size_t frame = measure_frame(fn);
-  Runtime rt(config_for_frame(frame, 64));
+  FrameRig rig(s.param("frame"), 64);
   CachePolluter polluter;
-  std::uint64_t sink = 0;
-  auto op = [&] {
-    rt.spawn_slab([&] { return fn(&sink); }).detach();
-    rt.run_until_idle();
-  };
+  auto op = [&] { rig.churn(); };
   op();
   s.set_latency_of("spawn_slab + run + free of one task, caches polluted before it");
   // Each operation is timed alone (the polluter runs between them, outside the timed region),
@@ -28,9 +22,9 @@ void run(Session& s) {
     s.time_one(op);
     s.end(1);
   }
-  s.note_backend(rt.backend().stats());
+  s.note_backend(rig.rt().backend().stats());
   s.set_extra("polluter_bytes", polluter.bytes());
-  s.set_frame_size(frame);
+  s.set_frame_size(rig.frame());
 }
 
 }  // namespace

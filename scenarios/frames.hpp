@@ -39,4 +39,31 @@ std::size_t measure_frame(TaskFactoryFn fn);
 // A backend configuration whose slots fit `frame` bytes plus the runtime's origin tag.
 BackendConfig config_for_frame(std::size_t frame, std::size_t capacity);
 
+// One task shape and a runtime whose slots fit it: what the churn, burst and claim scenarios
+// share. spawn() puts one detached task in the backend; churn() also runs it to completion.
+class FrameRig {
+ public:
+  FrameRig(std::int64_t target_frame, std::size_t capacity)
+      : fn_(task_for_frame(target_frame)),
+        frame_(measure_frame(fn_)),
+        rt_(config_for_frame(frame_, capacity)) {}
+
+  std::size_t frame() const noexcept { return frame_; }
+  Runtime& rt() noexcept { return rt_; }
+  Task<void> make() { return fn_(&sink_); }
+  void spawn() {
+    rt_.spawn_slab([this] { return fn_(&sink_); }).detach();
+  }
+  void churn() {
+    spawn();
+    rt_.run_until_idle();
+  }
+
+ private:
+  TaskFactoryFn fn_;
+  std::size_t frame_;
+  Runtime rt_;
+  std::uint64_t sink_ = 0;  // the tasks' side effect, so their bodies cannot be dropped
+};
+
 }  // namespace allocbench

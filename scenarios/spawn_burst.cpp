@@ -11,12 +11,10 @@ namespace {
 
 void run(Session& s) {
   const std::size_t k = s.count("k");
-  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
-  const std::size_t frame = measure_frame(fn);
-  Runtime rt(config_for_frame(frame, k));
-  std::uint64_t sink = 0;
+  FrameRig rig(s.param("frame"), k);
+  Runtime& rt = rig.rt();
   auto round = [&] {
-    for (std::size_t i = 0; i < k; ++i) rt.spawn_slab([&] { return fn(&sink); }).detach();
+    for (std::size_t i = 0; i < k; ++i) rig.spawn();
     rt.run_until_idle();
   };
   const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / k);
@@ -25,7 +23,7 @@ void run(Session& s) {
   for (std::size_t r = 0; r < rounds; ++r) round();
   s.end(rounds * k);
   // Memory at the peak of a round: all K frames live.
-  for (std::size_t i = 0; i < k; ++i) rt.spawn_slab([&] { return fn(&sink); }).detach();
+  for (std::size_t i = 0; i < k; ++i) rig.spawn();
   s.note_backend(rt.backend().stats());
   rt.run_until_idle();
   // Tails: single spawns timed while the live set fills up, then the round is run.
@@ -33,11 +31,11 @@ void run(Session& s) {
   const std::size_t samples = s.count("samples");
   for (std::size_t done = 0; done < samples;) {
     for (std::size_t i = 0; i < k && done < samples; ++i, ++done) {
-      s.time_one([&] { rt.spawn_slab([&] { return fn(&sink); }).detach(); });
+      s.time_one([&] { rig.spawn(); });
     }
     rt.run_until_idle();
   }
-  s.set_frame_size(frame);
+  s.set_frame_size(rig.frame());
 }
 
 }  // namespace

@@ -8,23 +8,17 @@ namespace allocbench {
 namespace {
 
 void run(Session& s) {
-  const TaskFactoryFn fn = task_for_frame(s.param("frame"));
-  const std::size_t frame = measure_frame(fn);
-  Runtime rt(config_for_frame(frame, 64));
-  std::uint64_t sink = 0;
-  auto op = [&] {
-    rt.spawn_slab([&] { return fn(&sink); }).detach();
-    rt.run_until_idle();
-  };
+  FrameRig rig(s.param("frame"), 64);
+  auto op = [&] { rig.churn(); };
   const std::size_t ops = s.count("ops");
   for (std::size_t i = 0; i < ops / 10; ++i) op();
   s.begin();
   for (std::size_t i = 0; i < ops; ++i) op();
   s.end(ops);
-  s.note_backend(rt.backend().stats());
+  s.note_backend(rig.rt().backend().stats());
   s.set_latency_of("spawn_slab + run to completion + free, one task");
   for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one(op);
-  s.set_frame_size(frame);
+  s.set_frame_size(rig.frame());
 }
 
 }  // namespace

@@ -2,25 +2,17 @@
 // queue with no allocation: the executor's own cost.
 #include <vector>
 
+#include "scenarios/gap_sampler.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace allocbench {
 namespace {
 
-struct Dispatch {
-  Session* session;
-  std::uint64_t last_stamp = 0;
-  bool sampling = false;
-};
-
-Task<void> yielder(Dispatch* d, std::size_t yields) {
+// A resume to the next resume (of whichever task is next): one dispatch.
+Task<void> yielder(GapSampler* gaps, std::size_t yields) {
   for (std::size_t i = 0; i < yields; ++i) {
     co_await yield_now();
-    if (d->sampling) {
-      const std::uint64_t now = ticks_now();
-      if (d->last_stamp != 0) d->session->record_ticks(now - d->last_stamp);
-      d->last_stamp = ticks_now();
-    }
+    gaps->event();
   }
 }
 
@@ -30,10 +22,10 @@ void run(Session& s) {
   BackendConfig cfg;
   cfg.capacity = tasks;
   Runtime rt(cfg);
-  Dispatch d{&s};
+  GapSampler gaps(s);
   auto round = [&] {
     for (std::size_t i = 0; i < tasks; ++i) {
-      rt.spawn_slab([&] { return yielder(&d, yields); }).detach();
+      rt.spawn_slab([&] { return yielder(&gaps, yields); }).detach();
     }
     rt.run_until_idle();
   };
@@ -47,10 +39,10 @@ void run(Session& s) {
   s.end(rounds * per_round);
   s.note_backend(rt.backend().stats());
   s.set_latency_of("one dispatch: a task's resume to the next task's resume");
-  d.sampling = true;
+  gaps.enable();
   const std::size_t sample_rounds = std::max<std::size_t>(1, s.count("samples") / per_round);
   for (std::size_t r = 0; r < sample_rounds; ++r) {
-    d.last_stamp = 0;
+    gaps.restart();
     round();
   }
 }
