@@ -64,16 +64,19 @@ class SlabFull : public std::runtime_error {
 // max_block(): the largest n allocate accepts (slot size for slabs, SIZE_MAX otherwise).
 // claim_size(): the block a claim reserves before the frame size is known.
 template <class A>
-concept TaskAllocator =
-    std::constructible_from<A, const BackendConfig&> &&
+concept TaskAllocator = std::constructible_from<A, const BackendConfig&> &&
     requires(A a, const A ca, void* p, std::size_t n) {
-      { a.allocate(n) } noexcept -> std::same_as<void*>;
-      { a.deallocate(p, n) } noexcept;
-      { A::name() } -> std::convertible_to<std::string_view>;
-      { ca.stats() } -> std::same_as<AllocatorStats>;
-      { ca.max_block() } noexcept -> std::same_as<std::size_t>;
-      { ca.claim_size() } noexcept -> std::same_as<std::size_t>;
-      { A::kIsSlab } -> std::convertible_to<bool>;
-    };
+  { a.allocate(n) }
+  noexcept->std::same_as<void*>;
+  { a.deallocate(p, n) }
+  noexcept;
+  { A::name() } -> std::convertible_to<std::string_view>;
+  { ca.stats() } -> std::same_as<AllocatorStats>;
+  { ca.max_block() }
+  noexcept->std::same_as<std::size_t>;
+  { ca.claim_size() }
+  noexcept->std::same_as<std::size_t>;
+  { A::kIsSlab } -> std::convertible_to<bool>;
+};
 
 }  // namespace allocbench

@@ -12,18 +12,18 @@
 namespace allocbench {
 
 struct TimerCalibration {
-  double ticks_per_ns = 1.0;   // median over the calibration rounds
-  double overhead_ticks = 0;   // median cost of an empty ticks_now() pair
-  double overhead_ns = 0;      // the same in ns
+  double ticks_per_ns = 1.0;    // median over the calibration rounds
+  double overhead_ticks = 0;    // median cost of an empty ticks_now() pair
+  double overhead_ns = 0;       // the same in ns
   double resolution_ticks = 1;  // smallest non-zero step between two reads
   double resolution_ns = 0;     // the same in ns: single-operation samples are multiples of it
-  std::string source;          // "rdtscp" or "clock_gettime(CLOCK_MONOTONIC_RAW)"
-  bool invariant_tsc = false;  // /proc/cpuinfo has both constant_tsc and nonstop_tsc
-  bool constant_tsc = false;   // TSC rate does not follow frequency scaling
-  bool nonstop_tsc = false;    // TSC keeps counting in deep C-states
-  int rounds = 0;              // calibration rounds the median was taken over
-  double round_ms = 0;         // length of one round against CLOCK_MONOTONIC_RAW
-  double rate_spread = 0;      // (max - min) / median of the per-round rates: calibration noise
+  std::string source;           // "rdtscp" or "clock_gettime(CLOCK_MONOTONIC_RAW)"
+  bool invariant_tsc = false;   // /proc/cpuinfo has both constant_tsc and nonstop_tsc
+  bool constant_tsc = false;    // TSC rate does not follow frequency scaling
+  bool nonstop_tsc = false;     // TSC keeps counting in deep C-states
+  int rounds = 0;               // calibration rounds the median was taken over
+  double round_ms = 0;          // length of one round against CLOCK_MONOTONIC_RAW
+  double rate_spread = 0;       // (max - min) / median of the per-round rates: calibration noise
 };
 
 // Calibrates `source` now (about rounds * round_ms of busy waiting). For tests and tools;
