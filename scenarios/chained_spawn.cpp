@@ -33,11 +33,7 @@ void run(Session& s) {
     rt.spawn_slab([&] { return link(&c, depth); }).detach();
     rt.run_until_idle();
   };
-  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / depth);
-  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) chain();
-  s.begin();
-  for (std::size_t r = 0; r < rounds; ++r) chain();
-  s.end(rounds * depth);
+  s.timed_rounds(depth, chain);
   s.note_backend(rt.backend().stats());
   s.set_latency_of("one link: a task's start to the next task's start (spawn + dispatch)");
   c.gaps.enable();

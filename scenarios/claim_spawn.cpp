@@ -23,11 +23,7 @@ void run(Session& s) {
     claims.clear();
     rt.run_until_idle();
   };
-  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / k);
-  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) round();
-  s.begin();
-  for (std::size_t r = 0; r < rounds; ++r) round();
-  s.end(rounds * k);
+  s.timed_rounds(k, round);
 
   // Rejection path, outside the timed region: fill the slab with claims, then knock.
   for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());

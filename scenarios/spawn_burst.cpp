@@ -17,11 +17,7 @@ void run(Session& s) {
     for (std::size_t i = 0; i < k; ++i) rig.spawn();
     rt.run_until_idle();
   };
-  const std::size_t rounds = std::max<std::size_t>(1, s.count("ops") / k);
-  for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) round();
-  s.begin();
-  for (std::size_t r = 0; r < rounds; ++r) round();
-  s.end(rounds * k);
+  s.timed_rounds(k, round);
   // Memory at the peak of a round: all K frames live.
   for (std::size_t i = 0; i < k; ++i) rig.spawn();
   s.note_backend(rt.backend().stats());

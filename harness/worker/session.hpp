@@ -6,6 +6,7 @@
 //   - memory: note_backend(stats) where the scenario's live set peaks.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -52,6 +53,18 @@ class Session {
     global_allocs_ += alloc_counter::snapshot().news - news_at_begin_;
     backend_allocs_ += detail::tls_backend_allocs - frames_at_begin_;
     if (auto c = perf_.read()) accumulate(*c);
+  }
+
+  // The throughput batch the round-based scenarios share: count("ops") operations in rounds of
+  // `per_round` (at least one round), after a warm-up of a tenth as many rounds (at least one),
+  // timed as a whole by begin() / end().
+  template <class F>
+  void timed_rounds(std::size_t per_round, F&& round) {
+    const std::size_t rounds = std::max<std::size_t>(1, count("ops") / per_round);
+    for (std::size_t r = 0; r < std::max<std::size_t>(1, rounds / 10); ++r) round();
+    begin();
+    for (std::size_t r = 0; r < rounds; ++r) round();
+    end(rounds * per_round);
   }
 
   // Times one operation for the latency histogram (in timer ticks, empty-pair cost subtracted).
