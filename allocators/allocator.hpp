@@ -33,30 +33,55 @@ struct AllocatorStats {
   bool is_slab = false;
 };
 
-// A frame that cannot fit a slab slot. frame_size is the compiler's frame size; the runtime
-// appends an 8-byte origin tag (runtime/frame_alloc.hpp), so a frame fits when
-// frame_size + 8 <= slot_size. Raised before any slot is taken, so nothing leaks.
+// A frame that cannot fit the block it must go in. frame_size is the compiler's frame size; the
+// runtime puts a task header of overhead bytes in front of it (runtime/task_header.hpp), so a
+// frame fits when frame_size + overhead <= block_size. Raised before any slot is taken, so
+// nothing leaks.
 class FrameTooLarge : public std::length_error {
  public:
-  FrameTooLarge(std::size_t frame_size, std::size_t slot_size)
-      : std::length_error("coroutine frame of " + std::to_string(frame_size) +
-                          " bytes (+8-byte origin tag) does not fit a slab slot of " +
-                          std::to_string(slot_size) + " bytes"),
+  enum class Where {
+    kSlabSlot,     // spawn_slab on a slab: the slot size
+    kClaimedSlot,  // a claim's spawn on a slab: the slot it reserved
+    kClaimBlock,   // a claim's spawn on a malloc backend: the block it reserved (slot_size)
+  };
+  FrameTooLarge(std::size_t frame_size, std::size_t overhead, std::size_t block_size, Where where)
+      : std::length_error("coroutine frame of " + std::to_string(frame_size) + " bytes (+" +
+                          std::to_string(overhead) + "-byte task header) does not fit " +
+                          describe(where) + " of " + std::to_string(block_size) + " bytes"),
         frame_size_(frame_size),
-        slot_size_(slot_size) {}
+        slot_size_(block_size) {}
   std::size_t frame_size() const noexcept { return frame_size_; }
   std::size_t slot_size() const noexcept { return slot_size_; }
 
  private:
+  static std::string describe(Where w) {
+    switch (w) {
+      case Where::kSlabSlot:
+        return "a slab slot";
+      case Where::kClaimedSlot:
+        return "the claimed slab slot";
+      case Where::kClaimBlock:
+        return "the claimed block (BackendConfig::slot_size)";
+    }
+    return "its block";
+  }
   std::size_t frame_size_;
   std::size_t slot_size_;
 };
 
-// A bounded slab with no free slot (or a malloc backend whose allocation failed).
+// A bounded slab with no free slot, or (allocation_failed) a malloc backend that returned no
+// memory.
 class SlabFull : public std::runtime_error {
  public:
   explicit SlabFull(std::size_t capacity)
       : std::runtime_error("slab full: all " + std::to_string(capacity) + " slots are in use") {}
+  static SlabFull allocation_failed(std::size_t bytes) {
+    return SlabFull("task allocation failed: the allocator returned no memory for " +
+                    std::to_string(bytes) + " bytes");
+  }
+
+ private:
+  explicit SlabFull(const std::string& what) : std::runtime_error(what) {}
 };
 
 // allocate(n): memory for n bytes aligned to at least kFrameAlign, or nullptr when full.

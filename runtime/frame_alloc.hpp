@@ -4,32 +4,26 @@
 // placement says "the next frame goes here". The placement is one-shot: only the task frame the
 // factory creates consumes it.
 //
-// Each frame carries an 8-byte origin tag just past the frame (at a size-derived offset, since the
-// sized delete gives the size back): the backend instance it came from, or null for the Box
-// path. That is how one runtime can free slab frames and Box frames without knowing which is
-// which, and how a frame outliving its spawn call still returns to the right slab.
+// Each block is a TaskHeader followed by the coroutine frame (task_header.hpp). The header
+// records the block's origin (the backend instance it came from, or none for the Box path), so
+// one runtime frees slab and Box frames alike, and a frame outliving its spawn call still returns
+// to the right slab. Destroying the coroutine drops the frame's own reference to the block; the
+// block itself goes back when its last reference (a Waker's, perhaps) goes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "allocators/backend.hpp"
+#include "runtime/task_header.hpp"
 
 namespace allocbench::detail {
 
-inline constexpr std::size_t kTagBytes = sizeof(std::uintptr_t);
-// Set in a tag whose frame sits in a claimed block: it is returned with the claim's size,
-// not the frame's, so sized deallocation stays exact on the malloc backends.
+// Set in an origin whose block is a claimed one: it is returned with the claim's size, not the
+// frame's, so sized deallocation stays exact on the malloc backends.
 inline constexpr std::uintptr_t kClaimedBit = 1;
-
-constexpr std::size_t tag_offset(std::size_t frame) noexcept {
-  return (frame + kTagBytes - 1) & ~(kTagBytes - 1);
-}
-constexpr std::size_t with_tag(std::size_t frame) noexcept {
-  return tag_offset(frame) + kTagBytes;
-}
 
 struct FramePlacement {
   TaskBackend* backend = nullptr;  // null: Box path
@@ -41,52 +35,74 @@ struct FramePlacement {
 inline thread_local FramePlacement tls_placement;
 // Whether the last PlacementScope to close had placed a frame (read after a factory threw).
 inline thread_local bool tls_placement_consumed_last = false;
-// Size of the last frame allocated on this thread (for reports; a plain store).
-inline thread_local std::size_t tls_last_frame_size = 0;
+// Size of the last task block (header + coroutine frame) allocated on this thread: what the
+// backend is asked for per task (for reports and slot sizing; a plain store).
+inline thread_local std::size_t tls_last_block_size = 0;
 // Calls into the backend's allocate() made by the runtime on this thread (frames and claims):
 // the harness reports them per operation beside the global allocator's count.
 inline thread_local std::uint64_t tls_backend_allocs = 0;
 
-[[noreturn]] void throw_frame_too_large(std::size_t frame, std::size_t slot);
-[[noreturn]] void throw_slab_full(const TaskBackend& backend);
+[[noreturn]] void throw_frame_too_large(std::size_t frame, const TaskBackend& b, bool claimed);
+[[noreturn]] void throw_slab_full(const TaskBackend& backend, std::size_t bytes);
+// The frame's coroutine is gone but Wakers still name its block (defined in runtime.cpp).
+void on_block_retained(TaskHeader& h) noexcept;
 
 inline void* allocate_frame(std::size_t n) {
-  tls_last_frame_size = n;
-  const std::size_t total = with_tag(n);
+  const std::size_t total = block_size(n);
+  tls_last_block_size = total;
   FramePlacement& pl = tls_placement;
   void* p;
-  std::uintptr_t tag;
+  std::uintptr_t origin;
   if (pl.backend == nullptr) {
     p = ::operator new(total);
-    tag = 0;
+    origin = 0;
   } else {
     TaskBackend* b = pl.backend;
     if (pl.slot != nullptr) {
-      if (total > b->claim_size()) throw_frame_too_large(n, b->claim_size());
+      if (total > b->claim_size()) throw_frame_too_large(n, *b, true);
       p = pl.slot;
-      tag = reinterpret_cast<std::uintptr_t>(b) | kClaimedBit;
+      origin = reinterpret_cast<std::uintptr_t>(b) | kClaimedBit;
     } else {
-      if (total > b->max_block()) throw_frame_too_large(n, b->max_block());
+      if (total > b->max_block()) throw_frame_too_large(n, *b, false);
       p = b->allocate(total);
       ++tls_backend_allocs;
-      if (p == nullptr) throw_slab_full(*b);
-      tag = reinterpret_cast<std::uintptr_t>(b);
+      if (p == nullptr) throw_slab_full(*b, total);
+      origin = reinterpret_cast<std::uintptr_t>(b);
     }
-    pl = FramePlacement{nullptr, nullptr, p, true};  // one-shot: later frames take the Box path
+    // One-shot: later frames take the Box path.
+    pl = FramePlacement{nullptr, nullptr, static_cast<char*>(p) + kHeaderBytes, true};
   }
-  std::memcpy(static_cast<char*>(p) + tag_offset(n), &tag, sizeof tag);
-  return p;
+  auto* h = ::new (p) TaskHeader;
+  h->origin = origin;
+  h->frame_bytes = static_cast<std::uint32_t>(n);
+  return static_cast<char*>(p) + kHeaderBytes;
 }
 
-inline void deallocate_frame(void* p, std::size_t n) noexcept {
-  std::uintptr_t tag;
-  std::memcpy(&tag, static_cast<char*>(p) + tag_offset(n), sizeof tag);
-  if (tag == 0) {
-    ::operator delete(p, with_tag(n));
+// Returns a block whose last reference has gone.
+inline void release_block(TaskHeader& h) noexcept {
+  static_assert(std::is_trivially_destructible_v<TaskHeader>);
+  const std::uintptr_t origin = h.origin;
+  const std::size_t total = block_size(h.frame_bytes);
+  if (origin == 0) {
+    ::operator delete(&h, total);
     return;
   }
-  auto* b = reinterpret_cast<TaskBackend*>(tag & ~kClaimedBit);
-  b->deallocate(p, (tag & kClaimedBit) ? b->claim_size() : with_tag(n));
+  auto* b = reinterpret_cast<TaskBackend*>(origin & ~kClaimedBit);
+  b->deallocate(&h, (origin & kClaimedBit) ? b->claim_size() : total);
+}
+
+// The promise's operator delete: the coroutine is destroyed, so its own reference goes. Only the
+// owner creates references, so a count of 1 (ours alone) cannot grow behind our back and the
+// common case needs no read-modify-write.
+inline void deallocate_frame(void* p, std::size_t) noexcept {
+  TaskHeader& h = header_of(p);
+  h.coroutine_gone = true;
+  if (h.refs.load(std::memory_order_acquire) == 1 ||
+      h.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    release_block(h);
+    return;
+  }
+  on_block_retained(h);
 }
 
 // Sets the placement for the duration of a factory call and always clears it, even when the

@@ -59,11 +59,9 @@ inline void Runtime::unlink_live(detail::TaskHeader& t) noexcept {
   --live_count_;
 }
 
-inline void Runtime::adopt(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept {
-  t.wake_refs.store(1, std::memory_order_relaxed);  // the runtime's own reference
+inline void Runtime::adopt(detail::TaskHeader& t) noexcept {
   t.runtime = this;
-  t.self = h;
-  t.resume_point = h;
+  t.resume_point = detail::handle_of(t);
   link_live(t);
   schedule(t);
 }
@@ -75,6 +73,11 @@ inline void Runtime::schedule(detail::TaskHeader& t) noexcept {
 }
 
 inline bool Runtime::run_one() {
+  check_loop_entry("run_one");
+  return run_ready_one();
+}
+
+inline bool Runtime::run_ready_one() {
   detail::TaskHeader* t = pop_ready();
   if (t == nullptr) return false;
   t->state = detail::TaskState::kRunning;
@@ -93,9 +96,10 @@ inline bool Runtime::run_one() {
 }
 
 inline std::size_t Runtime::run_until_idle() {
+  check_loop_entry("run_until_idle");
   std::size_t n = 0;
   for (;;) {
-    while (run_one()) ++n;
+    while (run_ready_one()) ++n;
     // Only look at the remote queue when a push has started: the common case is one load.
     if (!remote_.maybe_nonempty()) return n;
     if (poll_remote() == 0 && ready_head_ == nullptr) return n;
@@ -110,23 +114,24 @@ inline void Runtime::finished(detail::TaskHeader& t) noexcept {
   }
 }
 
-// The runtime is done with the task: it drops its own reference. The frame goes now, unless a
-// Waker (possibly on another thread) still refers to it: then the last Waker to go frees it.
+// The runtime is done with the task: its coroutine is destroyed now (locals, parameters and the
+// Wakers they hold go with it). The block goes too, unless a Waker held elsewhere (possibly on
+// another thread) still names it: then the last Waker to go returns it (frame_alloc.hpp).
 inline void Runtime::free_task(detail::TaskHeader& t) noexcept {
   unlink_live(t);
-  // Only the owner creates Wakers, so a count of 1 (ours alone) cannot grow behind our back:
-  // the common case needs no atomic read-modify-write.
-  if (t.wake_refs.load(std::memory_order_acquire) == 1 ||
-      t.wake_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    t.self.destroy();
-    return;
+  if (t.inner == nullptr || t.inner == &t) {
+    detail::handle_of(t).destroy();
+  } else {
+    destroy_coroutine(t);  // suspended inside a chain of inline awaits
   }
-  ++zombies_;  // freed when its last Waker goes
 }
 
 inline void Runtime::handle_dropped(detail::TaskHeader& t) noexcept {
   t.handle = nullptr;
-  if (t.state == detail::TaskState::kFinished) free_task(t);
+  if (t.state == detail::TaskState::kFinished) {
+    if (t.has_exception && !t.result_taken) ++unobserved_exceptions_;
+    free_task(t);
+  }
   // Otherwise detached: run_one frees it when it finishes.
 }
 
@@ -143,10 +148,11 @@ inline bool JoinHandleBase::is_finished() const noexcept {
   return false;
 }
 
+// The handle is empty before the runtime hears of it: freeing the task may destroy this very
+// handle (it can live in the task's own frame).
 inline void JoinHandleBase::detach() noexcept {
-  if (status_ == Status::kLive) hdr_->runtime->handle_dropped(*hdr_);
-  hdr_ = nullptr;
-  status_ = Status::kEmpty;
+  detail::TaskHeader* t = std::exchange(hdr_, nullptr);
+  if (std::exchange(status_, Status::kEmpty) == Status::kLive) t->runtime->handle_dropped(*t);
 }
 
 }  // namespace allocbench

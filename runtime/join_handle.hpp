@@ -47,11 +47,13 @@ class JoinHandleBase {
   }
   ~JoinHandleBase() { detach(); }
 
-  // Throws unless the task finished and its frame is still here to read the result from.
-  detail::TaskHeader& finished_header() const;
+  // Throws unless the task finished, its frame is still here and its result was not taken yet;
+  // marks the result taken.
+  detail::TaskHeader& take_finished();
   struct JoinAwaiterBase {
     JoinHandleBase& h;
-    bool await_ready() const noexcept { return h.is_finished(); }
+    // logic_error inside a task of another runtime (its task lists are not ours to link).
+    bool await_ready() const;
     void await_suspend(std::coroutine_handle<> awaiting);
   };
 
@@ -72,8 +74,9 @@ class [[nodiscard]] JoinHandle : public JoinHandleBase {
   }
 
   // The result of a finished task (moved out), or its exception rethrown; TaskCancelled if it
-  // was cancelled, RuntimeGone if its runtime was destroyed, logic_error if it is still running.
-  T result() { return static_cast<detail::Promise<T>&>(finished_header()).take(); }
+  // was cancelled, RuntimeGone if its runtime was destroyed, logic_error if it is still running
+  // or its result was already taken (by result() or co_await).
+  T result() { return detail::promise_of<T>(take_finished()).take(); }
 
   struct Awaiter : JoinAwaiterBase {
     T await_resume() { return static_cast<JoinHandle&>(this->h).result(); }

@@ -18,17 +18,26 @@ using detail::TaskState;
 
 namespace detail {
 
-void throw_frame_too_large(std::size_t frame, std::size_t slot) {
-  throw FrameTooLarge(frame, slot);
+void throw_frame_too_large(std::size_t frame, const TaskBackend& b, bool claimed) {
+  const auto where = !TaskBackend::kIsSlab  ? FrameTooLarge::Where::kClaimBlock
+                     : claimed              ? FrameTooLarge::Where::kClaimedSlot
+                                            : FrameTooLarge::Where::kSlabSlot;
+  throw FrameTooLarge(frame, kHeaderBytes, claimed ? b.claim_size() : b.max_block(), where);
 }
 
-void throw_slab_full(const TaskBackend& backend) {
-  throw SlabFull(backend.stats().capacity);
+void throw_slab_full(const TaskBackend& backend, std::size_t bytes) {
+  if (TaskBackend::kIsSlab) throw SlabFull(backend.stats().capacity);
+  throw SlabFull::allocation_failed(bytes);
+}
+
+void on_block_retained(TaskHeader& h) noexcept {
+  ++h.runtime->zombies_;
 }
 
 }  // namespace detail
 
-Runtime::Runtime(const BackendConfig& config) : backend_(config), owner_(pthread_self()) {
+Runtime::Runtime(const BackendConfig& config)
+    : backend_(config), owner_marker_(&detail::tls_thread_marker) {
   eventfd_ = ::eventfd(0, EFD_CLOEXEC);
   if (eventfd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
@@ -50,6 +59,7 @@ Runtime::~Runtime() {
     t.awaiting = nullptr;
     t.join_waiter = nullptr;
     t.state = TaskState::kCancelled;
+    t.parked = false;
     free_task(t);  // may run destructors that spawn or drop other tasks: the loop sees them
   }
   drain_zombies_at_shutdown();
@@ -82,6 +92,7 @@ void Runtime::cancel(TaskHeader& t) noexcept {
       break;
   }
   t.state = TaskState::kCancelled;
+  t.parked = false;
   if (TaskHeader* w = std::exchange(t.join_waiter, nullptr)) {
     w->awaiting = nullptr;
     schedule(*w);
@@ -94,15 +105,40 @@ void Runtime::cancel(TaskHeader& t) noexcept {
   free_task(t);
 }
 
-void Runtime::destroy_zombie(TaskHeader& t) noexcept {
+// A task suspended inside a chain of inline awaits: destroy the chain innermost first, as an
+// exception would unwind a stack, in a loop (recursing once per level overflowed the stack). Each
+// frame is owned by an awaiter in its parent's frame, told not to destroy it again. A chain with
+// a coroutine that is not a Task in it cannot be walked: it is destroyed from the top.
+void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
+  TaskHeader* x = t.inner;
+  while (x != nullptr && x != &t) x = x->parent;
+  if (x == nullptr) {
+    detail::handle_of(t).destroy();
+    return;
+  }
+  void* const saved = detail::tls_chain_destroyed;
+  void* destroyed = nullptr;
+  for (x = t.inner;;) {
+    TaskHeader* const parent = x->parent;  // read first: destroying x may return its block
+    const bool top = x == &t;
+    detail::tls_chain_destroyed = destroyed;
+    destroyed = detail::frame_of(*x);
+    detail::handle_of(*x).destroy();
+    if (top) break;
+    x = parent;
+  }
+  detail::tls_chain_destroyed = saved;
+}
+
+void Runtime::release_zombie(TaskHeader& t) noexcept {
   --zombies_;
-  t.self.destroy();
+  detail::release_block(t);
 }
 
 // ---- wakes -------------------------------------------------------------------------------
 
 Waker Runtime::make_waker(TaskHeader& t) noexcept {
-  t.wake_refs.fetch_add(1, std::memory_order_relaxed);
+  t.refs.fetch_add(1, std::memory_order_relaxed);
   wakers_live_.fetch_add(1, std::memory_order_relaxed);
   return Waker(&t, t.park_gen);
 }
@@ -114,10 +150,17 @@ void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
   }
 }
 
+// Generations only grow: a wake merging into a queued entry must never lower the generation the
+// owner will read (an older Waker woken after a newer one lost the newer wake). Serial-number
+// comparison keeps that true across wrap-around.
 void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
-  t.woken_gen.store(gen, std::memory_order_release);
+  std::uint32_t seen = t.woken_gen.load(std::memory_order_relaxed);
+  while (static_cast<std::int32_t>(gen - seen) > 0 &&
+         !t.woken_gen.compare_exchange_weak(seen, gen, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+  }
   if (!t.remote_queued.exchange(true, std::memory_order_acq_rel)) {
-    t.wake_refs.fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
+    t.refs.fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
     remote_.push(&t);
     notify_owner();
   }
@@ -126,9 +169,9 @@ void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
 // Drops one Waker or queue-entry reference. After a non-last drop the frame may already be gone,
 // so nothing here touches it again; the last reference owns the frame alone.
 void Runtime::release_wake_ref(TaskHeader& t) noexcept {
-  if (t.wake_refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (t.refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (is_owner_thread()) {
-    destroy_zombie(t);
+    release_zombie(t);
     return;
   }
   // Only the owner frees frames: hand it over. No entry is queued (entries hold references), and
@@ -151,11 +194,13 @@ std::size_t Runtime::poll_remote() noexcept {
   while (detail::MpscNode* node = remote_.pop()) {
     auto& t = static_cast<TaskHeader&>(*node);
     ++n;
-    t.remote_queued.store(false, std::memory_order_release);
-    if (t.wake_refs.load(std::memory_order_acquire) == 0) {
-      destroy_zombie(t);  // its last Waker went on another thread
+    if (t.refs.load(std::memory_order_acquire) == 0) {
+      release_zombie(t);  // its last Waker went on another thread
       continue;
     }
+    // An exchange, not a store: it reads the latest waker's exchange, so that waker's generation
+    // is visible below even when its wake merged into this entry.
+    t.remote_queued.exchange(false, std::memory_order_acq_rel);
     // A wake. wake_local ignores it unless the task is still parked in that same park.
     wake_local(t, t.woken_gen.load(std::memory_order_acquire));
     release_wake_ref(t);  // the entry's reference; may free a task the runtime is done with
@@ -163,9 +208,10 @@ std::size_t Runtime::poll_remote() noexcept {
   return n;
 }
 
+// Sleeps until a remote push or the last Waker going (either may make block_on's answer change).
 void Runtime::park_thread() {
   parked_.store(true, std::memory_order_seq_cst);
-  if (!remote_.maybe_nonempty()) {
+  if (!remote_.maybe_nonempty() && wakers_live_.load(std::memory_order_seq_cst) != 0) {
     std::uint64_t v;
     while (::read(eventfd_, &v, sizeof v) < 0 && errno == EINTR) {
     }
@@ -175,7 +221,7 @@ void Runtime::park_thread() {
 
 void Runtime::run_until_finished(const JoinHandleBase& h) {
   while (!h.is_finished()) {
-    if (run_one()) continue;
+    if (run_ready_one()) continue;
     if (poll_remote() != 0) continue;
     if (wakers_live_.load(std::memory_order_acquire) == 0) {
       // A Waker may have pushed and gone between the poll above and that load: poll again.
@@ -194,9 +240,11 @@ void Runtime::drain_zombies_at_shutdown() noexcept {
     if (poll_remote() != 0) continue;
     if (clock::now() > deadline) {
       std::fprintf(stderr,
-                   "allocbench: Runtime destroyed while %zu task(s) still have Wakers alive on "
-                   "other threads after 10 s; Wakers must not outlive their Runtime\n",
-                   zombies_);
+                   "allocbench: Runtime destroyed while %zu task block(s) are still named by %zu "
+                   "Waker(s) held outside its tasks (on another thread, or in an object that "
+                   "outlives the Runtime), still there after 10 s; Wakers must not outlive their "
+                   "Runtime\n",
+                   zombies_, wakers_live_.load());
       std::abort();
     }
     std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -206,14 +254,16 @@ void Runtime::drain_zombies_at_shutdown() noexcept {
 // ---- claims, handles, wakers, yield ------------------------------------------------------
 
 SlabClaim Runtime::claim_slab() {
+  check_owner("claim_slab");
   void* p = backend_.allocate(backend_.claim_size());
   ++detail::tls_backend_allocs;
-  if (p == nullptr) throw SlabFull(backend_.stats().capacity);
+  if (p == nullptr) detail::throw_slab_full(backend_, backend_.claim_size());
   ++claims_;
   return SlabClaim(this, p);
 }
 
 std::optional<SlabClaim> Runtime::try_claim_slab() {
+  check_owner("try_claim_slab");
   void* p = backend_.allocate(backend_.claim_size());
   ++detail::tls_backend_allocs;
   if (p == nullptr) return std::nullopt;
@@ -235,7 +285,7 @@ void JoinHandleBase::cancel() noexcept {
   if (status_ == Status::kLive) hdr_->runtime->cancel(*hdr_);
 }
 
-TaskHeader& JoinHandleBase::finished_header() const {
+TaskHeader& JoinHandleBase::take_finished() {
   switch (status_) {
     case Status::kEmpty:
       throw std::logic_error("JoinHandle is empty (detached or moved from)");
@@ -247,7 +297,21 @@ TaskHeader& JoinHandleBase::finished_header() const {
       break;
   }
   if (hdr_->state != TaskState::kFinished) throw std::logic_error("task has not finished yet");
+  if (hdr_->result_taken) {
+    throw std::logic_error("the task's result was already taken (by result() or co_await)");
+  }
+  hdr_->result_taken = true;
   return *hdr_;
+}
+
+bool JoinHandleBase::JoinAwaiterBase::await_ready() const {
+  const TaskHeader* self = detail::tls_current_task;
+  if (self != nullptr && h.status_ == Status::kLive && h.hdr_->runtime != self->runtime) {
+    throw std::logic_error(
+        "a JoinHandle can only be awaited inside a task of its own runtime (this one belongs to "
+        "another Runtime)");
+  }
+  return h.is_finished();
 }
 
 void JoinHandleBase::JoinAwaiterBase::await_suspend(std::coroutine_handle<> awaiting) {
@@ -256,6 +320,9 @@ void JoinHandleBase::JoinAwaiterBase::await_suspend(std::coroutine_handle<> awai
   if (h.status_ != Status::kLive) throw std::logic_error("awaiting an empty JoinHandle");
   TaskHeader& target = *h.hdr_;
   if (target.join_waiter != nullptr) throw std::logic_error("a task can be awaited only once");
+  if (target.runtime != self->runtime) {
+    throw std::logic_error("a JoinHandle can only be awaited inside a task of its own runtime");
+  }
   if (&target == self) throw std::logic_error("a task cannot await itself");
   target.join_waiter = self;
   self->awaiting = &target;
@@ -277,8 +344,7 @@ void Waker::wake() && {
   // the runtime's destructor must wait: the in-flight count tells it to.
   rt.remote_inflight_.fetch_add(1, std::memory_order_acq_rel);
   rt.wake_remote(*t, gen_);
-  rt.wakers_live_.fetch_sub(1, std::memory_order_release);
-  rt.release_wake_ref(*t);
+  rt.drop_remote_waker(*t);
   rt.remote_inflight_.fetch_sub(1, std::memory_order_release);
 }
 
@@ -286,11 +352,46 @@ void Waker::reset() noexcept {
   TaskHeader* t = std::exchange(t_, nullptr);
   if (t == nullptr) return;
   Runtime& rt = *t->runtime;
-  const bool remote = !rt.is_owner_thread();
-  if (remote) rt.remote_inflight_.fetch_add(1, std::memory_order_acq_rel);
-  rt.wakers_live_.fetch_sub(1, std::memory_order_release);
-  rt.release_wake_ref(*t);
-  if (remote) rt.remote_inflight_.fetch_sub(1, std::memory_order_release);
+  if (rt.is_owner_thread()) {
+    rt.wakers_live_.fetch_sub(1, std::memory_order_release);
+    rt.release_wake_ref(*t);
+    return;
+  }
+  rt.remote_inflight_.fetch_add(1, std::memory_order_acq_rel);
+  rt.drop_remote_waker(*t);
+  rt.remote_inflight_.fetch_sub(1, std::memory_order_release);
+}
+
+// Another thread lets go of a Waker. When it was the last one alive, the owner may be asleep in
+// block_on waiting for exactly this (nothing can finish the task any more): tell it. seq_cst
+// pairs with park_thread(), which stores parked_ and then reads the count.
+void Runtime::drop_remote_waker(TaskHeader& t) noexcept {
+  if (wakers_live_.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_owner();
+  release_wake_ref(t);
+}
+
+void Runtime::throw_not_owner(const char* call) {
+  throw std::logic_error(std::string("Runtime::") + call +
+                         ": called from a thread other than the one that built the Runtime "
+                         "(only a Waker may cross threads)");
+}
+
+void Runtime::throw_reentry(const char* call) {
+  throw std::logic_error(std::string("Runtime::") + call +
+                         " inside a runtime task: the loop would resume tasks under the running "
+                         "one; co_await instead");
+}
+
+void Runtime::throw_misplaced(bool created_a_frame) {
+  if (created_a_frame) {
+    throw std::logic_error(
+        "slab spawn: the factory created more than one task, and the first one created took the "
+        "reserved block (in `return outer(inner())` that is inner, an argument, not the task "
+        "returned); create inner tasks inside the returned task's body instead");
+  }
+  throw std::logic_error(
+      "slab spawn: the factory must create and return a new task (it returned a task created "
+      "before it was called)");
 }
 
 void YieldAwaiter::await_suspend(std::coroutine_handle<> h) const {

@@ -5,7 +5,6 @@
 // returns every slot before the backend itself goes.
 #pragma once
 
-#include <pthread.h>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -42,8 +41,8 @@ bool backend_full(const B& b) noexcept {
     return false;
   }
 }
-// The task this thread is running now (null outside a task).
-inline thread_local TaskHeader* tls_current_task = nullptr;
+// One per thread: its address names the thread, and comparing it is cheaper than pthread_self().
+inline thread_local char tls_thread_marker = 0;
 }  // namespace detail
 
 class Runtime {
@@ -80,16 +79,21 @@ class Runtime {
   std::size_t run_until_idle();
   // Resumes one ready task; false if none was ready.
   bool run_one();
+  // block_on, run_until_idle and run_one are refused (logic_error) inside a task of any runtime:
+  // the loop would resume tasks under the one running, which may free itself. Every public call
+  // but the Waker's is refused from a thread other than the one that built the runtime.
 
   TaskBackend& backend() noexcept { return backend_; }
   const TaskBackend& backend() const noexcept { return backend_; }
   std::size_t live_tasks() const noexcept { return live_count_; }
   std::size_t ready_tasks() const noexcept { return ready_count_; }
   std::size_t unobserved_exceptions() const noexcept { return unobserved_exceptions_; }
+  // Blocks whose task is gone but that a Waker held elsewhere still names.
+  std::size_t retained_blocks() const noexcept { return zombies_; }
   std::size_t outstanding_wakers() const noexcept {
     return wakers_live_.load(std::memory_order_acquire);
   }
-  bool is_owner_thread() const noexcept { return pthread_equal(owner_, pthread_self()) != 0; }
+  bool is_owner_thread() const noexcept { return owner_marker_ == &detail::tls_thread_marker; }
 
   // The task running on this thread parks; `f(Waker)` is called once it is suspended and may
   // hand the Waker to another thread.
@@ -101,13 +105,28 @@ class Runtime {
   friend class SlabClaim;
   friend class Waker;
   friend void detail::on_task_finished(detail::TaskHeader&) noexcept;
+  friend void detail::on_block_retained(detail::TaskHeader&) noexcept;
   template <class F>
   friend struct ParkAwaiter;
   friend struct YieldAwaiter;
 
   template <class F>
   auto place_and_spawn(void* slot, F&& factory);
-  void adopt(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept;
+  template <class T>
+  JoinHandle<T> spawn_unchecked(Task<T> task) noexcept;
+  void adopt(detail::TaskHeader& t) noexcept;
+  bool run_ready_one();
+  // Cold checks: throw logic_error naming the call.
+  void check_owner(const char* call) const {
+    if (!is_owner_thread()) [[unlikely]] throw_not_owner(call);
+  }
+  void check_loop_entry(const char* call) const {
+    check_owner(call);
+    if (detail::tls_current_task != nullptr) [[unlikely]] throw_reentry(call);
+  }
+  [[noreturn]] static void throw_not_owner(const char* call);
+  [[noreturn]] static void throw_reentry(const char* call);
+  [[noreturn]] static void throw_misplaced(bool created_a_frame);
 
   void push_ready(detail::TaskHeader& t) noexcept;
   detail::TaskHeader* pop_ready() noexcept;
@@ -119,7 +138,8 @@ class Runtime {
   void finished(detail::TaskHeader& t) noexcept;
   void cancel(detail::TaskHeader& t) noexcept;
   void free_task(detail::TaskHeader& t) noexcept;
-  void destroy_zombie(detail::TaskHeader& t) noexcept;
+  void destroy_coroutine(detail::TaskHeader& t) noexcept;
+  void release_zombie(detail::TaskHeader& t) noexcept;
   void notify_owner() noexcept;
   void handle_dropped(detail::TaskHeader& t) noexcept;
 
@@ -127,19 +147,20 @@ class Runtime {
   void wake_local(detail::TaskHeader& t, std::uint32_t gen) noexcept;
   void wake_remote(detail::TaskHeader& t, std::uint32_t gen) noexcept;
   void release_wake_ref(detail::TaskHeader& t) noexcept;
+  void drop_remote_waker(detail::TaskHeader& t) noexcept;
   std::size_t poll_remote() noexcept;
   void park_thread();
   void run_until_finished(const JoinHandleBase& h);
   void drain_zombies_at_shutdown() noexcept;
 
   TaskBackend backend_;  // first member: destroyed after every frame it holds
-  pthread_t owner_;
+  const char* owner_marker_;  // the owner thread's tls_thread_marker
   detail::TaskHeader* ready_head_ = nullptr;
   detail::TaskHeader* ready_tail_ = nullptr;
   detail::TaskHeader* live_head_ = nullptr;
   std::size_t ready_count_ = 0;
   std::size_t live_count_ = 0;
-  std::size_t zombies_ = 0;  // freed by the runtime, waiting for wakers on other threads
+  std::size_t zombies_ = 0;  // blocks whose coroutine is gone, still named by Wakers
   std::size_t claims_ = 0;   // SlabClaims alive: they must not outlive the runtime
   std::size_t unobserved_exceptions_ = 0;
   bool shutting_down_ = false;
@@ -196,26 +217,34 @@ auto Runtime::park(F&& f) {
 
 template <class T>
 JoinHandle<T> Runtime::spawn(Task<T> task) {
-  if (!task.valid()) throw std::invalid_argument("spawn: empty Task");
-  auto h = task.release();
-  adopt(h.promise(), h);
-  return JoinHandle<T>(&h.promise());
+  check_owner("spawn");
+  if (!task.valid()) {
+    throw std::invalid_argument("spawn: empty Task (already awaited, spawned or moved from)");
+  }
+  return spawn_unchecked(std::move(task));
+}
+
+// A valid Task is never done: awaiting or spawning one consumes it.
+template <class T>
+JoinHandle<T> Runtime::spawn_unchecked(Task<T> task) noexcept {
+  detail::TaskHeader& t = detail::header_of(task.release().address());
+  adopt(t);
+  return JoinHandle<T>(&t);
 }
 
 template <class F>
 auto Runtime::place_and_spawn(void* slot, F&& factory) {
   using TaskT = detail::FactoryTask<F>;
   using T = typename detail::TaskResult<TaskT>::type;
+  check_owner("spawn_slab");
   detail::PlacementScope scope(&backend_, slot);
   TaskT task = std::invoke(factory);
   // The placement is one-shot: the first frame the factory created went to the backend. Anything
   // else means the factory returned a task made elsewhere (its frame would not be where we put it).
-  if (!scope.consumed() || task.frame_address() != scope.placed()) {
-    throw std::logic_error(
-        "slab spawn: the factory must create and return a new task (its frame did not land in "
-        "the reserved block)");
+  if (!scope.consumed() || task.frame_address() != scope.placed()) [[unlikely]] {
+    throw_misplaced(scope.consumed());
   }
-  return spawn<T>(std::move(task));
+  return spawn_unchecked<T>(std::move(task));
 }
 
 template <class F>
@@ -236,9 +265,7 @@ auto Runtime::try_spawn_slab(F&& factory) {
 
 template <class T>
 T Runtime::block_on(Task<T> task) {
-  if (detail::tls_current_task != nullptr) {
-    throw std::logic_error("block_on inside a runtime task would deadlock; co_await instead");
-  }
+  check_loop_entry("block_on");
   JoinHandle<T> h = spawn(std::move(task));
   run_until_finished(h);
   return h.result();

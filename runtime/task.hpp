@@ -1,10 +1,12 @@
 // Task<T>: a lazily started coroutine. It can be awaited directly by another coroutine (it then
 // runs inline, with symmetric transfer) or handed to a Runtime, which runs it as a task of its
-// own. Its frame always comes from allocate_frame (frame_alloc.hpp).
+// own. Either consumes it: a Task runs once. Its frame always comes from allocate_frame
+// (frame_alloc.hpp), with a TaskHeader in front of it.
 #pragma once
 
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -19,15 +21,16 @@ class Task;
 
 namespace detail {
 
-// Called by a spawned task's final suspend; defined in runtime.cpp.
+// Called by a spawned task's final suspend; defined in hot_path.hpp.
 void on_task_finished(TaskHeader& h) noexcept;
 
 struct FinalAwaiter {
   bool await_ready() const noexcept { return false; }
-  template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-    TaskHeader& hdr = h.promise();
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+    TaskHeader& hdr = header_of(h.address());
     if (hdr.state == TaskState::kInline) {
+      // The chain of inline awaits is one shorter: its innermost Task is now the parent.
+      if (TaskHeader* top = tls_current_task) top->inner = hdr.parent;
       return hdr.continuation ? hdr.continuation : std::noop_coroutine();
     }
     on_task_finished(hdr);
@@ -36,12 +39,18 @@ struct FinalAwaiter {
   void await_resume() const noexcept {}
 };
 
-struct PromiseBase : TaskHeader {
+struct PromiseBase {
   static void* operator new(std::size_t n) { return allocate_frame(n); }
   static void operator delete(void* p, std::size_t n) noexcept { deallocate_frame(p, n); }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
+
+ protected:
+  template <class P>
+  static TaskHeader& header(P& promise) noexcept {
+    return header_of(std::coroutine_handle<P>::from_promise(promise).address());
+  }
 };
 
 template <class T>
@@ -56,7 +65,7 @@ struct Promise : PromiseBase {
   }
   void unhandled_exception() noexcept {
     result.template emplace<2>(std::current_exception());
-    has_exception = true;
+    header(*this).has_exception = true;
   }
   // Moves the result out, or rethrows the task's exception.
   T take() {
@@ -73,12 +82,20 @@ struct Promise<void> : PromiseBase {
   void return_void() noexcept {}
   void unhandled_exception() noexcept {
     error = std::current_exception();
-    has_exception = true;
+    header(*this).has_exception = true;
   }
   void take() {
     if (error) std::rethrow_exception(error);
   }
 };
+
+template <class T>
+Promise<T>& promise_of(TaskHeader& h) noexcept {
+  return std::coroutine_handle<Promise<T>>::from_address(frame_of(h)).promise();
+}
+
+template <class P>
+inline constexpr bool kIsTaskPromise = std::is_base_of_v<PromiseBase, P>;
 
 }  // namespace detail
 
@@ -105,17 +122,35 @@ class [[nodiscard]] Task {
   // Gives up ownership of the frame (the runtime takes it on spawn).
   Handle release() noexcept { return std::exchange(h_, {}); }
 
-  // Awaiting a Task runs it inline and yields its result (or rethrows its exception).
-  struct Awaiter {
-    Handle h;
-    bool await_ready() const noexcept { return false; }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
-      h.promise().continuation = parent;
-      return h;
+  // Awaiting a Task consumes it, runs it inline and yields its result (or rethrows its
+  // exception). The awaiter owns the frame until the await completes.
+  class Awaiter {
+   public:
+    explicit Awaiter(Handle h) noexcept : h_(h) {}
+    Awaiter(const Awaiter&) = delete;
+    Awaiter& operator=(const Awaiter&) = delete;
+    ~Awaiter() {
+      // A chain destroyed innermost first has already destroyed this frame.
+      if (h_ && h_.address() != detail::tls_chain_destroyed) h_.destroy();
     }
-    T await_resume() { return h.promise().take(); }
+    bool await_ready() const {
+      if (!h_) throw std::logic_error("co_await on an empty Task (already awaited, spawned or moved from)");
+      return false;
+    }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+      detail::TaskHeader& child = detail::header_of(h_.address());
+      child.continuation = parent;
+      if constexpr (detail::kIsTaskPromise<P>) child.parent = &detail::header_of(parent.address());
+      if (detail::TaskHeader* top = detail::tls_current_task) top->inner = &child;
+      return h_;
+    }
+    T await_resume() { return h_.promise().take(); }
+
+   private:
+    Handle h_;
   };
-  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{std::exchange(h_, {})}; }
 
  private:
   void reset() noexcept {

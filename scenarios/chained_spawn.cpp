@@ -22,10 +22,10 @@ void run(Session& s) {
   const std::uint64_t frame = [&s] {
     Chain dummy{nullptr, GapSampler(s)};
     { Task<void> t = link(&dummy, 1); }
-    return detail::tls_last_frame_size;
+    return detail::tls_last_block_size;
   }();
   BackendConfig cfg;
-  cfg.slot_size = (detail::with_tag(frame) + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
+  cfg.slot_size = (frame + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
   cfg.capacity = 16;
   Runtime rt(cfg);
   Chain c{&rt, GapSampler(s)};

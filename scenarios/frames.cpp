@@ -16,13 +16,12 @@ TaskFactoryFn task_for_frame(std::int64_t target) {
 std::size_t measure_frame(TaskFactoryFn fn) {
   std::uint64_t sink = 0;
   { Task<void> t = fn(&sink); }
-  return detail::tls_last_frame_size;
+  return detail::tls_last_block_size;
 }
 
 BackendConfig config_for_frame(std::size_t frame, std::size_t capacity) {
   BackendConfig c;
-  const std::size_t need = detail::with_tag(frame);
-  c.slot_size = (need + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
+  c.slot_size = (frame + kSlotAlign - 1) / kSlotAlign * kSlotAlign;
   c.capacity = capacity;
   c.slots_per_chunk = 256;
   return c;

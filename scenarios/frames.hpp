@@ -13,8 +13,9 @@
 
 namespace allocbench {
 
-// Payload bytes of locals for each frame class. "small" is the smallest frame the runtime's
-// promise allows (its header alone is about 120 bytes), not 64: see frame_size_bytes.
+// Payload bytes of locals for each frame class. "small" is the smallest task block the runtime
+// allows (its header alone is 144 bytes), not 64: see frame_size_bytes. Frame sizes here are
+// whole blocks: task header + coroutine frame, what the backend is asked for.
 template <std::size_t Payload>
 Task<void> padded_task(std::uint64_t* sink) {
   if constexpr (Payload == 0) {
@@ -36,7 +37,7 @@ using TaskFactoryFn = Task<void> (*)(std::uint64_t*);
 TaskFactoryFn task_for_frame(std::int64_t target);
 // The frame size a shape really has (created once on the Box path and measured).
 std::size_t measure_frame(TaskFactoryFn fn);
-// A backend configuration whose slots fit `frame` bytes plus the runtime's origin tag.
+// A backend configuration whose slots fit a task block of `frame` bytes.
 BackendConfig config_for_frame(std::size_t frame, std::size_t capacity);
 
 // One task shape and a runtime whose slots fit it: what the churn, burst and claim scenarios

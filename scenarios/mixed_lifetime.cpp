@@ -35,7 +35,7 @@ void run(Session& s) {
   for (std::size_t i = 0; i < kShapes.size(); ++i) {
     Mixed dummy;
     { Task<void> t = kShapes[i](&dummy, 0); }
-    sizes[i] = detail::tls_last_frame_size;
+    sizes[i] = detail::tls_last_block_size;
     largest = std::max(largest, sizes[i]);
   }
   Runtime rt(config_for_frame(largest, width));

@@ -47,7 +47,7 @@ void spawn_run_free(benchmark::State& state, SpawnOne spawn_one) {
   std::size_t frame_bytes = 0;
   try {
     per_task = probe_backend_calls(rt, spawn_one);
-    frame_bytes = detail::tls_last_frame_size;
+    frame_bytes = detail::tls_last_block_size;
   } catch (const std::exception& e) {
     state.SkipWithError((std::string(TaskBackend::name()) + ": " + e.what()).c_str());
     return;

@@ -1,5 +1,7 @@
 // Wakers: local and cross-thread wakes, stale and dropped wakers, frames freed on the owner.
 #include <atomic>
+#include <chrono>
+#include <stdexcept>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -87,9 +89,9 @@ TEST(Wake, ManyTasksWokenFromAnotherThreadAllFinishOnTheOwner) {
   EXPECT_EQ(rt.outstanding_wakers(), 0u);
 }
 
-TEST(Wake, AWakerDroppedOnAnotherThreadAfterCancelFreesTheFrameOnTheOwner) {
+TEST(Wake, AWakerDroppedOnAnotherThreadAfterCancelFreesTheBlockOnTheOwner) {
   Counts c;
-  Runtime rt;
+  Runtime rt(small_config());
   std::optional<Waker> w;
   auto body = [&](Tracker t) -> Task<void> {
     (void)t;
@@ -98,11 +100,11 @@ TEST(Wake, AWakerDroppedOnAnotherThreadAfterCancelFreesTheFrameOnTheOwner) {
   auto h = rt.spawn_slab([&] { return body(Tracker(c)); });
   rt.run_until_idle();
   h.cancel();
-  EXPECT_EQ(c.alive(), 1) << "a Waker still refers to the frame";
+  EXPECT_EQ(c.alive(), 0) << "cancel destroys the frame at once";
+  EXPECT_EQ(rt.backend().stats().live_blocks, 1u) << "a Waker still names the block";
   std::thread([&] { w.reset(); }).join();
-  EXPECT_EQ(c.alive(), 1) << "only the owner frees frames";
+  EXPECT_EQ(rt.backend().stats().live_blocks, 1u) << "only the owner returns blocks";
   rt.run_until_idle();
-  EXPECT_EQ(c.alive(), 0);
   EXPECT_EQ(rt.backend().stats().live_blocks, 0u);
 }
 
@@ -145,6 +147,182 @@ TEST(Wake, BlockOnSleepsUntilAnotherThreadWakes) {
   };
   EXPECT_EQ(rt.block_on(body()), 9);
   t.join();
+}
+
+// Regression (a wake was lost): a park whose callback throws hands out a Waker of an older
+// generation; waking the newer Waker and then the older one from another thread merged into one
+// queue entry whose generation went backwards, and the task was never resumed.
+TEST(Wake, AnOlderWakerWokenAfterANewerOneDoesNotLoseTheWake) {
+  Deadline d("AnOlderWakerWokenAfterANewerOneDoesNotLoseTheWake", 20);
+  Runtime rt;
+  std::optional<Waker> older, newer;
+  auto body = [&]() -> Task<int> {
+    try {
+      co_await Runtime::park([&](Waker k) {
+        older.emplace(std::move(k));
+        throw std::runtime_error("not now");
+      });
+    } catch (const std::runtime_error&) {
+    }
+    co_await Runtime::park([&](Waker k) { newer.emplace(std::move(k)); });
+    co_return 5;
+  };
+  auto h = rt.spawn(body());
+  rt.run_until_idle();
+  ASSERT_TRUE(older && newer);
+  std::thread([&] {
+    std::move(*newer).wake();
+    std::move(*older).wake();
+  }).join();
+  rt.run_until_idle();
+  ASSERT_TRUE(h.is_finished()) << "the newer Waker's wake was lost";
+  EXPECT_EQ(h.result(), 5);
+}
+
+// The same race with four threads each waking a Waker of a different generation at once.
+TEST(Wake, FourThreadsWakingOneTaskAtOnceNeverLoseTheWake) {
+  Deadline d("FourThreadsWakingOneTaskAtOnceNeverLoseTheWake", 60);
+  constexpr int kRounds = 200;
+  constexpr int kThreads = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    Runtime rt;
+    std::vector<Waker> wakers;
+    auto body = [&]() -> Task<void> {
+      for (int i = 0; i + 1 < kThreads; ++i) {
+        try {
+          co_await Runtime::park([&](Waker k) {
+            wakers.push_back(std::move(k));
+            throw std::runtime_error("again");
+          });
+        } catch (const std::runtime_error&) {
+        }
+      }
+      co_await Runtime::park([&](Waker k) { wakers.push_back(std::move(k)); });
+    };
+    auto h = rt.spawn(body());
+    rt.run_until_idle();
+    ASSERT_EQ(wakers.size(), static_cast<std::size_t>(kThreads));
+    std::atomic<int> go{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        go.fetch_add(1);
+        while (go.load() < kThreads) {
+        }
+        std::move(wakers[static_cast<std::size_t>(i)]).wake();
+      });
+    }
+    for (auto& t : threads) t.join();
+    rt.run_until_idle();
+    ASSERT_TRUE(h.is_finished()) << "wake lost in round " << round;
+  }
+}
+
+// Regression (block_on hung forever): the last Waker dropped unwoken on another thread while
+// the owner sleeps in block_on must wake the owner, which then reports the task can never finish.
+TEST(Wake, BlockOnReportsWhenTheLastWakerIsDroppedOnAnotherThread) {
+  Deadline d("BlockOnReportsWhenTheLastWakerIsDroppedOnAnotherThread", 20);
+  Runtime rt;
+  std::thread t;
+  auto body = [&]() -> Task<void> {
+    co_await Runtime::park([&](Waker k) {
+      t = std::thread([k = std::move(k)]() mutable {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the owner is asleep
+        Waker dropped = std::move(k);
+      });
+    });
+  };
+  EXPECT_THROW(rt.block_on(body()), std::logic_error);
+  t.join();
+}
+
+// As above, but two Wakers of one task (one from a park whose callback threw): dropping the
+// first leaves one alive, dropping the second must still reach the sleeping owner.
+TEST(Wake, BlockOnReportsWhenTwoWakersAreDroppedOnAnotherThread) {
+  Deadline d("BlockOnReportsWhenTwoWakersAreDroppedOnAnotherThread", 20);
+  Runtime rt;
+  std::thread t;
+  std::optional<Waker> older;
+  auto body = [&]() -> Task<void> {
+    try {
+      co_await Runtime::park([&](Waker k) {
+        older.emplace(std::move(k));
+        throw std::runtime_error("not now");
+      });
+    } catch (const std::runtime_error&) {
+    }
+    co_await Runtime::park([&](Waker k) {
+      t = std::thread([&older, k = std::move(k)]() mutable {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        older.reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        Waker dropped = std::move(k);
+      });
+    });
+  };
+  EXPECT_THROW(rt.block_on(body()), std::logic_error);
+  t.join();
+}
+
+// Regression (leak + 10 s abort): a task that keeps its own Waker in its frame (the intrusive
+// waiter pattern) is destroyed by cancel at once, and its block goes back to the backend.
+TEST(Wake, ACancelledTaskHoldingItsOwnWakerIsFreed) {
+  Deadline d("ACancelledTaskHoldingItsOwnWakerIsFreed", 20);
+  Counts c;
+  {
+    Runtime rt(small_config());
+    auto body = [&](Tracker tr) -> Task<void> {
+      (void)tr;
+      std::optional<Waker> mine;
+      co_await Runtime::park([&](Waker k) { mine.emplace(std::move(k)); });
+    };
+    auto h = rt.spawn_slab([&] { return body(Tracker(c)); });
+    rt.run_until_idle();
+    EXPECT_EQ(rt.outstanding_wakers(), 1u);
+    h.cancel();
+    EXPECT_EQ(c.alive(), 0) << "the frame must not wait for a Waker it owns";
+    EXPECT_EQ(rt.outstanding_wakers(), 0u);
+    EXPECT_EQ(rt.backend().stats().live_blocks, 0u);
+  }  // and the runtime goes at once (it used to wait 10 s, then abort)
+  EXPECT_EQ(c.alive(), 0);
+}
+
+// Two tasks each holding the other's Waker in its frame: cancelling one, then destroying the
+// runtime, frees both at once (they used to leak, and the runtime aborted after 10 s).
+TEST(Wake, TwoTasksHoldingEachOthersWakersAreFreed) {
+  Deadline d("TwoTasksHoldingEachOthersWakersAreFreed", 40);
+  struct Mutual {
+    std::optional<Waker> own;             // the task's Waker, handed out by its park
+    std::optional<Waker>* held = nullptr;  // a slot in the task's frame
+  };
+  for (int cancel_one = 0; cancel_one < 2; ++cancel_one) {
+    Counts c;
+    {
+      Runtime rt(small_config());
+      auto body = [&](Tracker tr, Mutual* m) -> Task<void> {
+        (void)tr;
+        std::optional<Waker> held;
+        m->held = &held;
+        co_await Runtime::park([&](Waker k) { m->own.emplace(std::move(k)); });
+      };
+      Mutual ma, mb;
+      auto a = rt.spawn_slab([&] { return body(Tracker(c), &ma); });
+      auto b = rt.spawn_slab([&] { return body(Tracker(c), &mb); });
+      rt.run_until_idle();
+      *ma.held = std::move(*mb.own);  // A's frame holds B's Waker, and B's frame A's
+      *mb.held = std::move(*ma.own);
+      ma.own.reset();
+      mb.own.reset();
+      EXPECT_EQ(rt.outstanding_wakers(), 2u);
+      if (cancel_one != 0) {
+        a.cancel();
+        EXPECT_EQ(c.alive(), 1) << "A's frame is destroyed; B still runs";
+        EXPECT_EQ(rt.outstanding_wakers(), 1u) << "A's frame dropped the Waker it held";
+        EXPECT_EQ(rt.backend().stats().live_blocks, 2u) << "B's Waker still names A's block";
+      }
+    }
+    EXPECT_EQ(c.alive(), 0);
+  }
 }
 
 }  // namespace

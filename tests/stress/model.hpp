@@ -56,8 +56,9 @@ struct ModelTask {
   bool started = false;           // the body ran: its local Tracker exists
   bool body_done = false;         // the local Tracker is gone (body left, or frame destroyed)
   bool frame = true;              // the frame (and its parameter Tracker) exists
+  bool block = true;              // its block (header + frame storage) is held
   bool live = true;               // counted by Runtime::live_tasks()
-  bool zombie = false;            // the runtime is done with it; the frame waits for a Waker
+  bool zombie = false;            // the frame is gone; the block waits for a Waker
   bool handle = true;             // the model still holds its JoinHandle object
   bool handle_cancelled = false;  // that handle's status is "cancelled"
   bool orphaned = false;          // the runtime went away while the handle was live
@@ -91,7 +92,7 @@ class Model {
       }
     } else {
       t.state = State::kCancelled;
-      t.frame = t.live = t.handle = false;
+      t.frame = t.block = t.live = t.handle = false;
     }
     t.prog = std::move(prog);
     tasks.push_back(std::move(t));
@@ -160,11 +161,15 @@ class Model {
   }
 
   // Dropping or detaching a handle: a finished task goes now, a running one when it finishes.
+  // A finished task's exception that nobody took is unobserved.
   void drop_handle(int id) {
     ModelTask& t = at(id);
     t.handle = false;
     if (t.handle_cancelled || t.orphaned) return;
-    if (t.state == State::kFinished) free_task(id);
+    if (t.state == State::kFinished) {
+      if (t.prog.throws && !t.consumed) ++unobserved;
+      free_task(id);
+    }
   }
 
   Outcome join(int id) {
@@ -176,7 +181,7 @@ class Model {
     ModelTask& t = at(id);
     t.waker = WakerAt::kNone;
     if (t.zombie) {
-      destroy_frame(id);
+      release_block(id);
     } else if (t.state == State::kParked) {
       t.state = State::kQueued;
       ready.push_back(id);
@@ -185,7 +190,7 @@ class Model {
   void drop_local(int id) {
     ModelTask& t = at(id);
     t.waker = WakerAt::kNone;
-    if (t.zombie) destroy_frame(id);
+    if (t.zombie) release_block(id);
   }
   void send_remote(int id, bool wake) {
     at(id).waker = wake ? WakerAt::kRemoteWake : WakerAt::kRemoteDrop;
@@ -211,7 +216,7 @@ class Model {
   void resolve_drop_race(int id, bool freed_now) {
     if (freed_now) {
       at(id).waker = WakerAt::kNone;
-      destroy_frame(id);
+      release_block(id);
     }
   }
 
@@ -220,6 +225,7 @@ class Model {
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       ModelTask& t = tasks[i];
       if (t.frame) destroy_frame(static_cast<int>(i));
+      t.block = t.zombie = false;
       t.live = false;
       if (t.handle && !t.handle_cancelled && t.state != State::kCancelled) t.orphaned = true;
       t.waker = WakerAt::kNone;
@@ -233,9 +239,13 @@ class Model {
     return static_cast<std::size_t>(
         std::count_if(tasks.begin(), tasks.end(), [](const ModelTask& t) { return t.live; }));
   }
+  std::size_t retained_blocks() const {
+    return static_cast<std::size_t>(
+        std::count_if(tasks.begin(), tasks.end(), [](const ModelTask& t) { return t.zombie; }));
+  }
   std::size_t backend_blocks() const {
     std::size_t n = claims;
-    for (const ModelTask& t : tasks) n += (t.kind != Kind::kBox && t.frame) ? 1 : 0;
+    for (const ModelTask& t : tasks) n += (t.kind != Kind::kBox && t.block) ? 1 : 0;
     return n;
   }
   std::size_t local_wakers() const {
@@ -321,11 +331,13 @@ class Model {
   }
 
   // Runtime::free_task: off the live list; the frame goes unless a Waker still refers to it.
+  // The runtime is done with the task: the frame goes at once; the block waits for its Waker.
   void free_task(int id) {
     ModelTask& t = at(id);
     t.live = false;
+    destroy_frame(id);
     if (t.waker == WakerAt::kNone) {
-      destroy_frame(id);
+      release_block(id);
     } else {
       t.zombie = true;
     }
@@ -334,9 +346,16 @@ class Model {
   void destroy_frame(int id) {
     ModelTask& t = at(id);
     t.frame = false;
-    t.zombie = false;
     if (t.started) t.body_done = true;
   }
+
+  void release_block(int id) {
+    ModelTask& t = at(id);
+    t.block = false;
+    t.zombie = false;
+  }
+
+
 
   // Mirrors Runtime::poll_remote: every entry the wake thread queued, in order.
   std::size_t poll() {
@@ -346,7 +365,7 @@ class Model {
       ++n;
       t.waker = WakerAt::kNone;
       if (t.zombie) {
-        destroy_frame(id);
+        release_block(id);
       } else if (t.state == State::kParked) {
         t.state = State::kQueued;
         ready.push_back(id);
@@ -357,7 +376,7 @@ class Model {
       if (tasks[i].waker == WakerAt::kHandover) {
         ++n;
         tasks[i].waker = WakerAt::kNone;
-        destroy_frame(static_cast<int>(i));
+        release_block(static_cast<int>(i));
       }
     }
     return n;

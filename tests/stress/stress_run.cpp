@@ -542,7 +542,7 @@ class Run {
     }
     if (m_.at(id).zombie) ++g_events["cancel left a zombie (Waker alive)"];
     if (racing_drop && m_.at(id).zombie) {
-      const bool freed_now = rec(id).param.alive() == 0;
+      const bool freed_now = rt_->retained_blocks() + 1 == m_.retained_blocks();
       ++g_events[freed_now ? "cancel raced a remote drop: freed at once"
                            : "cancel raced a remote drop: freed at next poll"];
       m_.resolve_drop_race(id, freed_now);
@@ -739,6 +739,7 @@ class Run {
     eq("live_tasks()", rt_->live_tasks(), m_.live_tasks());
     eq("ready_tasks()", rt_->ready_tasks(), m_.ready.size());
     eq("unobserved_exceptions()", rt_->unobserved_exceptions(), m_.unobserved);
+    eq("retained_blocks()", rt_->retained_blocks(), m_.retained_blocks());
     const AllocatorStats s = rt_->backend().stats();
     eq("backend live_blocks", s.live_blocks, m_.backend_blocks());
     if ((s.live_blocks == 0) != (s.bytes_requested == 0)) {
