@@ -3,8 +3,8 @@
 #   asan      ASan+UBSan Debug build (build-asan): conformance, stress and slab suites for the
 #             system, bounded and unbounded backends, the slab poisoning death tests, and the
 #             slab invariant (debug) death tests, which skip in release builds.
-#   tsan      TSan build (build-tsan): the cross-thread wake tests (conformance Wake.* and the
-#             stress test's cross-thread profile) for system and bounded.
+#   tsan      TSan build (build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
+#             and Misuse.*, the stress test's cross-thread profile) for system and bounded.
 #   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
 #             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
 #             freed slot that memcheck must report (the slabs' mempool annotations at work).
@@ -170,10 +170,12 @@ stage_tsan() {
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "${targets[@]}" || return
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   for b in $backends; do
-    gtest tsan.wake.$b "$dir/tests/runtime/test_conformance_$b" --gtest_filter='Wake.*'
+    gtest tsan.wake.$b "$dir/tests/runtime/test_conformance_$b" --gtest_filter='Wake.*:Misuse.*'
     require_ran tsan.wake-ran.$b "$LOGS/tsan.wake.$b.log" \
       Wake.ManyTasksWokenFromAnotherThreadAllFinishOnTheOwner \
-      Wake.AWakerDroppedOnAnotherThreadAfterCancelFreesTheFrameOnTheOwner
+      Wake.AWakerDroppedOnAnotherThreadAfterCancelFreesTheBlockOnTheOwner \
+      Wake.FourThreadsWakingOneTaskAtOnceNeverLoseTheWake \
+      Wake.BlockOnReportsWhenTheLastWakerIsDroppedOnAnotherThread
     STRESS_SEEDS=${STRESS_SEEDS:-500} \
       gtest tsan.stress-cross-thread.$b "$dir/tests/stress/test_stress_$b" \
       --gtest_filter='StressCrossThread.*:StressRegression.*'
