@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness/report/cache_sim.hpp"
+#include "harness/report/sanitize.hpp"
 
 namespace allocbench {
 
@@ -142,7 +143,7 @@ WorkerReply call_worker_under_callgrind(const WorkerCall& call, const fs::path& 
   TempDir dumps;
   if (!dumps.error().empty()) {
     WorkerReply r;
-    r.error = "cannot make a directory for callgrind's dumps: " + dumps.error();
+    r.error = sanitize_utf8("cannot make a directory for callgrind's dumps: " + dumps.error());
     return r;
   }
   std::vector<std::string> argv = callgrind_argv(valgrind, dumps.path(), geometry, call);
@@ -155,7 +156,7 @@ WorkerReply call_worker_under_callgrind(const WorkerCall& call, const fs::path& 
     attach_callgrind(reply.output, sum_callgrind_dumps(dumps.path(), kDumpPrefix), geometry);
   } catch (const std::exception& e) {
     reply.ok = false;
-    reply.error = std::string("callgrind dumps: ") + e.what();
+    reply.error = sanitize_utf8(std::string("callgrind dumps: ") + e.what());
   }
   return reply;
 }

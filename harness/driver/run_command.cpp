@@ -411,10 +411,15 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   if (o.micro) report["micro"] = std::move(micro);
-  const std::string text = report.dump(2) + "\n";
   try {
-    write_file_atomically(dest.primary, text);
-    if (dest.latest) write_file_atomically(*dest.latest, text);
+    const std::string text = dump_report(report);
+    if (dest.latest) {
+      // Another run may have taken this second's name since the plan: claim a free one.
+      dest.primary = write_new_file(dest.primary.parent_path(), stamp, ".json", text);
+      write_file_atomically(*dest.latest, text);
+    } else {
+      write_file_atomically(dest.primary, text);
+    }
   } catch (const std::exception& e) {
     err << "allocbench run: cannot write the report: " << e.what() << "\n";
     return kExitSomeFailed;

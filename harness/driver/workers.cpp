@@ -6,6 +6,7 @@
 
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/process.hpp"
+#include "harness/report/sanitize.hpp"
 
 namespace allocbench {
 
@@ -59,7 +60,9 @@ std::string excerpt(const std::string& s) {
 
 }  // namespace
 
-WorkerReply call_worker(const WorkerCall& call) {
+namespace {
+
+WorkerReply call_worker_raw(const WorkerCall& call) {
   ProcessSpec spec;
   spec.argv.push_back(call.path.string());
   spec.argv.insert(spec.argv.end(), call.args.begin(), call.args.end());
@@ -94,6 +97,15 @@ WorkerReply call_worker(const WorkerCall& call) {
   }
   reply.ok = true;
   reply.output = std::move(j);
+  return reply;
+}
+
+}  // namespace
+
+WorkerReply call_worker(const WorkerCall& call) {
+  WorkerReply reply = call_worker_raw(call);
+  // The error quotes the child's stderr and paths: any bytes at all, but it goes into JSON.
+  reply.error = sanitize_utf8(reply.error);
   return reply;
 }
 

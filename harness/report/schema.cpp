@@ -107,6 +107,10 @@ void validate_report(const json& report) {
   }
 }
 
+std::string dump_report(const json& report) {
+  return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 json load_report(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw SchemaError(path + ": cannot open for reading");

@@ -20,6 +20,11 @@ class SchemaError : public std::runtime_error {
 // "results[2].throughput.ops_per_sec.median: missing".
 void validate_report(const nlohmann::json& report);
 
+// The report as written to disk: indented JSON and a final newline. A string that is not valid
+// UTF-8 (everything from a child is sanitised first; this is the last line of defence) has its
+// bad bytes replaced by U+FFFD instead of throwing, so the report is always written.
+std::string dump_report(const nlohmann::json& report);
+
 // Reads and parses path, then validates it. Throws SchemaError for an unreadable file, invalid
 // JSON or a schema violation; the message starts with the path.
 nlohmann::json load_report(const std::string& path);

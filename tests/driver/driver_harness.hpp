@@ -42,7 +42,10 @@ class DriverTest : public ::testing::Test {
     char tmpl[] = "/tmp/allocbench-e2e-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    fs::copy_file(ALLOCBENCH_BIN, dir_ / "allocbench");
+    // ALLOCBENCH_TEST_BIN runs these tests against another build's driver (e.g. the commit
+    // before a fix, to see a new test fail there).
+    const char* bin = std::getenv("ALLOCBENCH_TEST_BIN");
+    fs::copy_file(bin && *bin ? bin : ALLOCBENCH_BIN, dir_ / "allocbench");
     log_ = dir_ / "calls.log";
     ::setenv("FAKE_WORKER_LOG", log_.c_str(), 1);
     ::unsetenv("FAKE_WORKER_MODE");
