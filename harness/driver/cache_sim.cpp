@@ -121,6 +121,21 @@ std::optional<fs::path> find_valgrind() {
   return std::nullopt;
 }
 
+std::string check_temp_directory() {
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path(ec);  // fails unless TMPDIR is a directory
+  if (ec) {
+    const char* env = std::getenv("TMPDIR");
+    return "the temporary directory " + std::string(env ? env : "/tmp") +
+           " (TMPDIR) is not a directory: " + ec.message();
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return "the temporary directory " + dir.string() +
+           " (TMPDIR) is not writable: " + std::strerror(errno);
+  }
+  return {};
+}
+
 std::vector<std::string> callgrind_argv(const fs::path& valgrind, const fs::path& dump_dir,
                                         const CacheGeometry& geometry, const WorkerCall& call) {
   std::vector<std::string> argv = {

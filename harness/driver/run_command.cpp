@@ -142,6 +142,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
             "--cache-sim needs valgrind (callgrind), and no valgrind executable is on PATH; "
             "install the Debian package valgrind");
       }
+      if (std::string why = check_temp_directory(); !why.empty()) {
+        throw UsageError("--cache-sim: " + why);
+      }
     }
     const auto found = discover_backends(dir);
     if (found.empty()) {

@@ -68,9 +68,15 @@ class DriverTest : public ::testing::Test {
 
   DriverRun run(std::vector<std::string> args,
                 std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    args.insert(args.begin(), (dir_ / "allocbench").string());
+    return run_argv(std::move(args), timeout);
+  }
+
+  // Any command (e.g. a shell around allocbench) in the test directory.
+  DriverRun run_argv(std::vector<std::string> argv,
+                     std::chrono::seconds timeout = std::chrono::seconds(120)) {
     ProcessSpec spec;
-    spec.argv = {(dir_ / "allocbench").string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.argv = std::move(argv);
     spec.cwd = dir_.string();
     spec.timeout = timeout;
     spec.stderr_tail_lines = 100000;

@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
     std::cerr << "sending signal " << signo << " to the driver" << std::endl;
     write_pidfile();
     ::kill(::getppid(), signo);
-    hang();
+    for (;;) ::pause();  // the pid file is written already; rewriting it could race the kill
   }
   const std::string mode = mode_for(name);
   for (int i = 0; i < 30; ++i) std::cerr << "stderr line " << i << " of " << name << "\n";

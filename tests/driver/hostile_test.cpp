@@ -169,5 +169,140 @@ TEST_F(DriverTest, DuplicateBackendRunsNothing) {
   EXPECT_TRUE(stamped_reports().empty());
 }
 
+// Whether pid is gone (or a zombie nobody has reaped yet), waiting up to two seconds.
+bool process_gone(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    if (::kill(pid, 0) != 0) return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') {
+      return true;
+    }
+    ::usleep(10000);
+  }
+  return false;
+}
+
+pid_t read_pid(const fs::path& p) {
+  std::ifstream in(p);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+// Item 6: SIGHUP (terminal closed) and SIGPIPE (reader gone) used to kill the driver outright:
+// no report, and the running worker left behind. Now they stop the run like SIGINT.
+TEST_F(DriverTest, HangupAndBrokenPipeStopTheRunLikeSigint) {
+  install({"system", "bounded"});
+  for (const int sig : {SIGHUP, SIGPIPE}) {
+    fs::remove_all(dir_ / "results");
+    fs::remove(log_);
+    ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);  // in repetition 2 of 3
+    ::setenv("FAKE_WORKER_SIGNAL", std::to_string(sig).c_str(), 1);
+    ::setenv("FAKE_WORKER_PIDFILE", (dir_ / "worker.pid").c_str(), 1);
+    const auto r = run({"run", "--repetitions", "3"});
+    ::unsetenv("FAKE_WORKER_SIGNAL");
+    ::unsetenv("FAKE_WORKER_PIDFILE");
+    ASSERT_FALSE(r.crashed()) << "signal " << sig << ": " << describe_end(r.process);
+    EXPECT_EQ(r.exit_code(), 130) << r.err;
+    const json report = read_json(dir_ / "results" / "latest.json");
+    EXPECT_NO_THROW(validate_report(report));
+    EXPECT_EQ(report["config"]["interrupted"], true);
+    EXPECT_EQ(report["config"]["repetitions_completed"], 1);
+    const pid_t worker = read_pid(dir_ / "worker.pid");
+    ASSERT_GT(worker, 0) << "signal " << sig;
+    EXPECT_TRUE(process_gone(worker)) << "signal " << sig << ": worker " << worker << " outlived the run";
+  }
+}
+
+// Item 6 through a real pipe: the driver's stderr goes into a pipe whose reader has quit.
+TEST_F(DriverTest, ClosedStderrPipeIsAnInterruptNotADeath) {
+  install({"system"});
+  const auto r = run_argv({"/bin/bash", "-c",
+                           "./allocbench run --repetitions 1 2>&1 | true; echo $? "
+                           "${PIPESTATUS[0]} > status"});
+  (void)r;
+  std::ifstream in(dir_ / "status");
+  int last = -1, driver = -1;
+  in >> last >> driver;
+  EXPECT_NE(driver, 128 + SIGPIPE) << "killed by SIGPIPE";
+  EXPECT_TRUE(driver == 0 || driver == 130) << driver;
+  for (const auto& p : stamped_reports()) EXPECT_NO_THROW(validate_report(read_json(p))) << p;
+}
+
+// Item 6: a worker dies with the driver even when the driver is killed outright (SIGKILL gives
+// it no chance to clean up); it used to run on under init.
+TEST_F(DriverTest, WorkerDiesWithAKilledDriver) {
+  install({"system"});
+  ::setenv("FAKE_WORKER_MODE", "system=hang", 1);
+  ::setenv("FAKE_WORKER_PIDFILE", (dir_ / "worker.pid").c_str(), 1);
+  // run() kills the driver's process group with SIGKILL at its timeout; the worker has a group
+  // of its own, so only the parent-death signal can reach it.
+  const auto r = run({"run", "--repetitions", "1"}, std::chrono::seconds(2));
+  ::unsetenv("FAKE_WORKER_PIDFILE");
+  EXPECT_EQ(r.process.end, ProcessResult::End::kTimedOut);
+  const pid_t worker = read_pid(dir_ / "worker.pid");
+  ASSERT_GT(worker, 0);
+  const bool gone = process_gone(worker);
+  if (!gone) ::kill(worker, SIGKILL);
+  EXPECT_TRUE(gone) << "worker " << worker << " outlived the driver";
+}
+
+// Also: a worker gets descriptors 0, 1 and 2 only, whatever the driver itself inherited.
+TEST_F(DriverTest, WorkerInheritsOnlyTheStandardDescriptors) {
+  install({"system"});
+  ::setenv("FAKE_WORKER_MODE", "system=fds", 1);
+  const auto r = run_argv(
+      {"/bin/sh", "-c", "exec 7</dev/null 8>/dev/null; exec ./allocbench run --repetitions 1"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_TRUE(has(r.err, "open fds: 0 1 2\n")) << r.err;
+}
+
+// A stand-in valgrind on PATH for --cache-sim: drops its own options and runs the worker.
+void install_fake_valgrind(const fs::path& dir) {
+  fs::create_directories(dir / "bin");
+  const fs::path v = dir / "bin" / "valgrind";
+  std::ofstream(v) << "#!/bin/sh\n"
+                      "while [ $# -gt 0 ]; do case \"$1\" in --*) shift;; *) break;; esac; done\n"
+                      "exec \"$@\"\n";
+  fs::permissions(v, fs::perms::owner_all);
+  const char* path = std::getenv("PATH");
+  ::setenv("PATH", ((dir / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);
+}
+
+// Item 6 with --cache-sim: a hangup removes the callgrind dump folder it made.
+TEST_F(DriverTest, HangupUnderCacheSimRemovesItsTemporaryFolder) {
+  install({"system"});
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  install_fake_valgrind(dir_);
+  fs::create_directories(dir_ / "tmp");
+  ::setenv("TMPDIR", (dir_ / "tmp").c_str(), 1);
+  ::setenv("FAKE_WORKER_INTERRUPT_AT", "1", 1);
+  ::setenv("FAKE_WORKER_SIGNAL", std::to_string(SIGHUP).c_str(), 1);
+  const auto r = run({"run", "--cache-sim", "--scenarios", "floor"});
+  ::unsetenv("FAKE_WORKER_SIGNAL");
+  ::unsetenv("TMPDIR");
+  ::setenv("PATH", old_path.c_str(), 1);
+  ASSERT_FALSE(r.crashed()) << describe_end(r.process);
+  EXPECT_EQ(r.exit_code(), 130) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir_ / "tmp")) << "a temporary folder was left behind";
+}
+
+// Item 9: --cache-sim with TMPDIR naming a missing folder is a usage error before anything runs.
+TEST_F(DriverTest, CacheSimWithAMissingTmpdirIsAUsageError) {
+  install({"system"});
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  install_fake_valgrind(dir_);
+  ::setenv("TMPDIR", (dir_ / "no-such-folder").c_str(), 1);
+  const auto r = run({"run", "--cache-sim", "--scenarios", "floor"});
+  ::unsetenv("TMPDIR");
+  ::setenv("PATH", old_path.c_str(), 1);
+  EXPECT_EQ(r.exit_code(), 2) << r.err;
+  EXPECT_TRUE(has(r.err, "TMPDIR")) << r.err;
+  for (const auto& l : log_lines()) EXPECT_FALSE(has(l, " run ")) << "a worker ran: " << l;
+}
+
 }  // namespace
 }  // namespace allocbench::testing
