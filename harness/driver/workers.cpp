@@ -6,6 +6,7 @@
 
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/process.hpp"
+#include "harness/report/json_limits.hpp"
 #include "harness/report/sanitize.hpp"
 
 namespace allocbench {
@@ -79,6 +80,12 @@ WorkerReply call_worker_raw(const WorkerCall& call) {
   }
   if (!r.succeeded()) {
     reply.error = with_tail(describe_end(r), r);
+    return reply;
+  }
+  if (!json_depth_within(r.out, kMaxJsonDepth)) {
+    reply.error = with_tail("malformed output: arrays or objects nested more than " +
+                                std::to_string(kMaxJsonDepth) + " deep",
+                            r);
     return reply;
   }
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);

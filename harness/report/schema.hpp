@@ -2,6 +2,7 @@
 // Validation covers what the reporters rely on; anything else is passed through untouched.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -10,6 +11,8 @@
 namespace allocbench {
 
 inline constexpr int kSchemaVersion = 1;
+// Backend and scenario names are 1 to 255 bytes (a worker's name is a file name).
+inline constexpr std::size_t kMaxNameBytes = 255;
 
 class SchemaError : public std::runtime_error {
  public:

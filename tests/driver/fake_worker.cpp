@@ -4,7 +4,8 @@
 //     stdout), badproto (JSON that breaks the protocol), exit3, noisy (1 MiB of stderr),
 //     badutf8 (a stderr line that is not UTF-8, then exit 3), squat (first creates
 //     results/<UTC>.json for this and the two previous seconds, as another run would), fds
-//     (prints its open descriptors on stderr, then succeeds)
+//     (prints its open descriptors on stderr, then succeeds), deep (a result whose params nest
+//     an array 200,000 deep)
 //   FAKE_WORKER_LOG=file        every invocation appends "name arg arg ..." to file
 //   FAKE_WORKER_INTERRUPT_AT=N  the N-th `run` logged sends SIGINT to its parent, then hangs
 //   FAKE_WORKER_SIGNAL=S        ...sends signal number S instead of SIGINT
@@ -282,6 +283,12 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (mode == "squat") squat_report_names();
+  if (mode == "deep") {
+    std::cout << R"({"backend": {}, "results": [{"scenario": "floor", "ops_per_sec": 1, )"
+              << R"("latency_histogram": {}, "params": {"x": )" << std::string(200000, '[')
+              << std::string(200000, ']') << "}}]}" << std::endl;
+    return 0;
+  }
   if (mode == "fds") print_open_fds();
   if (mode == "garbage") {
     std::cout << "this is {not json" << std::endl;

@@ -16,6 +16,7 @@
 #include "driver_harness.hpp"
 #include "harness/driver/cli.hpp"
 #include "harness/report/schema.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace allocbench::testing {
 namespace {
@@ -213,7 +214,8 @@ TEST_F(DriverTest, HangupAndBrokenPipeStopTheRunLikeSigint) {
     EXPECT_EQ(report["config"]["repetitions_completed"], 1);
     const pid_t worker = read_pid(dir_ / "worker.pid");
     ASSERT_GT(worker, 0) << "signal " << sig;
-    EXPECT_TRUE(process_gone(worker)) << "signal " << sig << ": worker " << worker << " outlived the run";
+    EXPECT_TRUE(process_gone(worker))
+        << "signal " << sig << ": worker " << worker << " outlived the run";
   }
 }
 
@@ -302,6 +304,88 @@ TEST_F(DriverTest, CacheSimWithAMissingTmpdirIsAUsageError) {
   EXPECT_EQ(r.exit_code(), 2) << r.err;
   EXPECT_TRUE(has(r.err, "TMPDIR")) << r.err;
   for (const auto& l : log_lines()) EXPECT_FALSE(has(l, " run ")) << "a worker ran: " << l;
+}
+
+// Item 4: compare used to overflow the stack on a result whose params nest 100,000 deep (the
+// row key and label dump recursively). The depth is bounded at parse time: exit 2.
+class HostileReports : public DriverTest {
+ protected:
+  void SetUp() override {
+    DriverTest::SetUp();
+    install({"system", "bounded"});
+    ASSERT_EQ(run({"run", "--out", "good.json", "--repetitions", "1"}).exit_code(), 0);
+    good_ = read_json(dir_ / "good.json");
+  }
+  // compare good.json with text, and text alone against a baseline: exit 2 naming needle.
+  void expect_refused(const std::string& text, const std::string& needle) {
+    std::ofstream(dir_ / "bad.json", std::ios::trunc) << text;
+    for (const auto& args :
+         {std::vector<std::string>{"compare", "good.json", "bad.json"},
+          std::vector<std::string>{"compare", "bad.json", "--baseline", "system"}}) {
+      const auto started = std::chrono::steady_clock::now();
+      const auto r = run(args, std::chrono::seconds(60));
+      ASSERT_FALSE(r.crashed()) << needle << ": " << describe_end(r.process);
+      EXPECT_EQ(r.exit_code(), 2) << needle << "\n" << r.err;
+      EXPECT_TRUE(has(r.err, needle)) << "no '" << needle << "' in " << r.err;
+      EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << needle;
+    }
+  }
+  json good_;
+};
+
+TEST_F(HostileReports, DeepNestingIsRefusedNotACrash) {
+  json j = good_;
+  j["results"][0]["params"]["x"] = "DEEP";
+  std::string text = j.dump();
+  text.replace(text.find("\"DEEP\""), 6, std::string(100000, '[') + std::string(100000, ']'));
+  expect_refused(text, "nested more than 64 deep");
+}
+
+// Also: a 500 MB report took 2.5 GB to compare. Reports above 64 MiB are refused before parsing
+// (a sparse file here: nothing is written to disk).
+TEST_F(HostileReports, OversizedReportIsRefusedBeforeParsing) {
+  std::ofstream(dir_ / "big.json") << "{\"schema_version\": 1, \"pad\": \"";
+  fs::resize_file(dir_ / "big.json", std::uintmax_t{200} << 20);
+  const auto r = run({"compare", "good.json", "big.json"}, std::chrono::seconds(60));
+  ASSERT_FALSE(r.crashed()) << describe_end(r.process);
+  EXPECT_EQ(r.exit_code(), 2) << r.err;
+  EXPECT_TRUE(has(r.err, "larger than the 64 MiB")) << r.err;
+}
+
+// Item 7's counterpart in the C++ reader: the names plot.py and compare print are bounded, and
+// negative counts are refused, in both readers alike.
+TEST_F(HostileReports, LongNamesAndNegativeCountsAreRefused) {
+  json j = good_;
+  j["results"][0]["backend"] = std::string(100000, 'b');
+  expect_refused(j.dump(), "expected a name of 1 to 255 bytes");
+  j = good_;
+  j["results"][0]["latency_ns"]["count"] = -5;
+  expect_refused(j.dump(), "latency_ns.count: expected a number >= 0");
+}
+
+// Item 4 for a worker: output nested too deep fails that backend; the others are written.
+TEST_F(DriverTest, DeeplyNestedWorkerOutputFailsOnlyThatBackend) {
+  install({"system", "bounded"});
+  ::setenv("FAKE_WORKER_MODE", "bounded=deep", 1);
+  const auto r = run({"run", "--repetitions", "1", "--out", "r.json"});
+  ASSERT_FALSE(r.crashed()) << describe_end(r.process);
+  EXPECT_EQ(r.exit_code(), 1) << r.err;
+  const json report = read_json(dir_ / "r.json");
+  EXPECT_EQ(report["backends"][0]["status"], "ok");
+  EXPECT_EQ(report["backends"][1]["status"], "failed");
+  EXPECT_TRUE(has(report["backends"][1]["error"], "nested more than 64 deep"));
+}
+
+// Also: compare printed numbers through a 64-byte buffer, so 1e300 came out truncated.
+TEST(HostileNumbers, VeryLargeNumbersArePrintedWhole) {
+  const std::string fixed = format_fixed(1e300, 1);
+  EXPECT_GT(fixed.size(), 300u);
+  EXPECT_EQ(std::strtod(fixed.c_str(), nullptr), 1e300);
+  const std::string rate = format_rate(-1e200);
+  ASSERT_EQ(rate.back(), 'T');
+  EXPECT_DOUBLE_EQ(std::strtod(rate.c_str(), nullptr) * 1e12, -1e200);
+  EXPECT_EQ(format_ratio(1e300, 1e-10), "n/a");  // not finite
+  EXPECT_GT(format_ratio(1e300, 1.0).size(), 300u);
 }
 
 }  // namespace
