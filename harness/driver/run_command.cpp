@@ -325,7 +325,10 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       err << tag << "done in " << took << " s\n";
       this_rep.emplace_back(order[pos], r.output);
     }
-    if (interrupt_requested()) break;  // an unfinished repetition is dropped whole
+    if (interrupt_requested()) {  // an unfinished repetition is dropped whole, order and all
+      backend_order.erase(backend_order.size() - 1);
+      break;
+    }
     for (auto& [i, output] : this_rep) {
       if (states[i].failed) continue;
       // The run's own description of the backend is the authoritative one (malloc provider).

@@ -212,6 +212,8 @@ TEST_F(DriverTest, HangupAndBrokenPipeStopTheRunLikeSigint) {
     EXPECT_NO_THROW(validate_report(report));
     EXPECT_EQ(report["config"]["interrupted"], true);
     EXPECT_EQ(report["config"]["repetitions_completed"], 1);
+    // Also: backend_order lists only the repetitions kept (it used to list the dropped one).
+    EXPECT_EQ(report["config"]["backend_order"].size(), 1u) << report["config"].dump();
     const pid_t worker = read_pid(dir_ / "worker.pid");
     ASSERT_GT(worker, 0) << "signal " << sig;
     EXPECT_TRUE(process_gone(worker))
@@ -386,6 +388,17 @@ TEST(HostileNumbers, VeryLargeNumbersArePrintedWhole) {
   EXPECT_DOUBLE_EQ(std::strtod(rate.c_str(), nullptr) * 1e12, -1e200);
   EXPECT_EQ(format_ratio(1e300, 1e-10), "n/a");  // not finite
   EXPECT_GT(format_ratio(1e300, 1.0).size(), 300u);
+}
+
+// Also: an interrupted run's config.backend_order listed the repetition it dropped.
+TEST_F(DriverTest, InterruptedRunListsOnlyTheKeptRepetitionsOrder) {
+  install({"system", "bounded"});
+  ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);  // second worker of repetition 2
+  const auto r = run({"run", "--repetitions", "3"});
+  EXPECT_EQ(r.exit_code(), 130) << r.err;
+  const json report = read_json(dir_ / "results" / "latest.json");
+  EXPECT_EQ(report["config"]["repetitions_completed"], 1);
+  EXPECT_EQ(report["config"]["backend_order"], json::parse(R"([["system", "bounded"]])"));
 }
 
 }  // namespace
