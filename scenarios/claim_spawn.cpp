@@ -56,7 +56,7 @@ void run(Session& s) {
     for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
   }
   claims.clear();
-  s.set_frame_size(rig.frame());
+  rig.describe(s);
 }
 
 }  // namespace

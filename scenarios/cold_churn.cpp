@@ -24,7 +24,7 @@ void run(Session& s) {
   }
   s.note_backend(rig.rt().backend().stats());
   s.set_extra("polluter_bytes", polluter.bytes());
-  s.set_frame_size(rig.frame());
+  rig.describe(s);
 }
 
 }  // namespace

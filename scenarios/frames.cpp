@@ -13,6 +13,13 @@ TaskFactoryFn task_for_frame(std::int64_t target) {
   return &padded_task<3936>;
 }
 
+std::int64_t frame_class(std::int64_t target) {
+  if (target <= 64) return 64;
+  if (target <= 256) return 256;
+  if (target <= 1024) return 1024;
+  return 4096;
+}
+
 std::size_t measure_frame(TaskFactoryFn fn) {
   std::uint64_t sink = 0;
   { Task<void> t = fn(&sink); }

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "allocators/allocator.hpp"
+#include "harness/worker/session.hpp"
 #include "runtime/runtime.hpp"
 
 namespace allocbench {
@@ -35,6 +36,9 @@ using TaskFactoryFn = Task<void> (*)(std::uint64_t*);
 // Returns the task shape whose frame is closest to `target` bytes without going below the
 // smallest possible frame.
 TaskFactoryFn task_for_frame(std::int64_t target);
+// The frame class (64, 256, 1024 or 4096) of the shape task_for_frame(target) returns: what a
+// result is labelled with, whatever target was asked for.
+std::int64_t frame_class(std::int64_t target);
 // The frame size a shape really has (created once on the Box path and measured).
 std::size_t measure_frame(TaskFactoryFn fn);
 // A backend configuration whose slots fit a task block of `frame` bytes.
@@ -46,10 +50,17 @@ class FrameRig {
  public:
   FrameRig(std::int64_t target_frame, std::size_t capacity)
       : fn_(task_for_frame(target_frame)),
+        class_(allocbench::frame_class(target_frame)),
         frame_(measure_frame(fn_)),
         rt_(config_for_frame(frame_, capacity)) {}
 
   std::size_t frame() const noexcept { return frame_; }
+  std::int64_t frame_class() const noexcept { return class_; }
+  // Records the measured frame and labels the result with the class that ran.
+  void describe(Session& s) const {
+    s.set_frame_size(frame_);
+    s.relabel_param("frame", class_);
+  }
   Runtime& rt() noexcept { return rt_; }
   Task<void> make() { return fn_(&sink_); }
   void spawn() {
@@ -62,6 +73,7 @@ class FrameRig {
 
  private:
   TaskFactoryFn fn_;
+  std::int64_t class_;
   std::size_t frame_;
   Runtime rt_;
   std::uint64_t sink_ = 0;  // the tasks' side effect, so their bodies cannot be dropped

@@ -31,7 +31,7 @@ void run(Session& s) {
     }
     rt.run_until_idle();
   }
-  s.set_frame_size(rig.frame());
+  rig.describe(s);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ void run(Session& s) {
   s.note_backend(rig.rt().backend().stats());
   s.set_latency_of("spawn_slab + run to completion + free, one task");
   for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one(op);
-  s.set_frame_size(rig.frame());
+  rig.describe(s);
 }
 
 }  // namespace

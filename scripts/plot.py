@@ -4,8 +4,10 @@
     scripts/plot.py REPORT.json [MORE.json ...] [--out DIR] [--markdown FILE]
 
 With several reports the charts compare them, each labelled by its generated_at (or file
-name). Bad input (missing file, malformed JSON, schema_version other than 1, missing keys)
-prints one line on stderr and exits 2 without writing anything. Every chart is rendered in
+name). Bad input (missing file, malformed JSON, schema_version other than 1, missing keys,
+what allocbench compare refuses, a report over 64 MiB or nested over 64 deep) and a
+destination that exists but is not a writable regular file print one line on stderr and exit
+2 without writing anything. Every chart is rendered in
 memory first and each file is written atomically.
 """
 
@@ -16,7 +18,7 @@ import sys
 from plotlib import cache, latency, memory, micro, scaling, throughput
 from plotlib.markdown import render as render_markdown
 from plotlib.model import Results
-from plotlib.output import write_atomic
+from plotlib.output import check_destination, write_atomic
 from plotlib.report import ReportError, load_all
 
 EXIT_BAD_INPUT = 2
@@ -47,6 +49,31 @@ def build_charts(results):
     return charts
 
 
+def refuse_destinations(paths):
+    """True (after saying why) when a path exists as something other than a writable regular
+    file: a device, a pipe, a directory or a read-only file is never replaced."""
+    for path in paths:
+        problem = check_destination(path)
+        if problem is not None:
+            print(f"plot.py: error: cannot write {problem}", file=sys.stderr)
+            return True
+    return False
+
+
+def render_all(args, reports):
+    """Every chart as PNG bytes and the Markdown text, before anything is written, so a
+    failure leaves no partial set."""
+    results = Results(reports)
+    from plotlib.figure import render
+    rendered = [(os.path.join(args.out, name), title, render(fig))
+                for name, title, fig in build_charts(results)]
+    markdown = None
+    if args.markdown:
+        markdown = render_markdown(results, args.markdown,
+                                   [(title, path) for path, title, _ in rendered])
+    return rendered, markdown
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("reports", nargs="+", metavar="REPORT.json")
@@ -58,15 +85,18 @@ def main(argv=None):
     except ReportError as err:
         print(f"plot.py: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    results = Results(reports)
-    # Render everything before writing anything, so a failure leaves no partial set.
-    from plotlib.figure import render
-    rendered = [(os.path.join(args.out, name), title, render(fig))
-                for name, title, fig in build_charts(results)]
-    markdown = None
-    if args.markdown:
-        markdown = render_markdown(results, args.markdown,
-                                   [(title, path) for path, title, _ in rendered])
+    if refuse_destinations([args.markdown] if args.markdown else []):
+        return EXIT_BAD_INPUT
+    try:
+        rendered, markdown = render_all(args, reports)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError,
+            OverflowError) as err:
+        # Content validate() does not foresee: one line and exit 2, never a traceback.
+        print(f"plot.py: error: cannot chart {', '.join(args.reports)}: "
+              f"{type(err).__name__}: {str(err)[:200]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if refuse_destinations([path for path, _, _ in rendered]):
+        return EXIT_BAD_INPUT
     try:
         for path, _, data in rendered:
             write_atomic(path, data)

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness/report/cache_sim.hpp"
+#include "harness/report/sanitize.hpp"
 
 namespace allocbench {
 
@@ -120,6 +121,21 @@ std::optional<fs::path> find_valgrind() {
   return std::nullopt;
 }
 
+std::string check_temp_directory() {
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path(ec);  // fails unless TMPDIR is a directory
+  if (ec) {
+    const char* env = std::getenv("TMPDIR");
+    return "the temporary directory " + std::string(env ? env : "/tmp") +
+           " (TMPDIR) is not a directory: " + ec.message();
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return "the temporary directory " + dir.string() +
+           " (TMPDIR) is not writable: " + std::strerror(errno);
+  }
+  return {};
+}
+
 std::vector<std::string> callgrind_argv(const fs::path& valgrind, const fs::path& dump_dir,
                                         const CacheGeometry& geometry, const WorkerCall& call) {
   std::vector<std::string> argv = {
@@ -142,7 +158,7 @@ WorkerReply call_worker_under_callgrind(const WorkerCall& call, const fs::path& 
   TempDir dumps;
   if (!dumps.error().empty()) {
     WorkerReply r;
-    r.error = "cannot make a directory for callgrind's dumps: " + dumps.error();
+    r.error = sanitize_utf8("cannot make a directory for callgrind's dumps: " + dumps.error());
     return r;
   }
   std::vector<std::string> argv = callgrind_argv(valgrind, dumps.path(), geometry, call);
@@ -155,7 +171,7 @@ WorkerReply call_worker_under_callgrind(const WorkerCall& call, const fs::path& 
     attach_callgrind(reply.output, sum_callgrind_dumps(dumps.path(), kDumpPrefix), geometry);
   } catch (const std::exception& e) {
     reply.ok = false;
-    reply.error = std::string("callgrind dumps: ") + e.what();
+    reply.error = sanitize_utf8(std::string("callgrind dumps: ") + e.what());
   }
   return reply;
 }

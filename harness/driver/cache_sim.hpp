@@ -34,6 +34,10 @@ std::vector<GridPoint> expand_grid(
 // The first executable `valgrind` on PATH, or nullopt.
 std::optional<std::filesystem::path> find_valgrind();
 
+// Where the dumps' temporary directories go (TMPDIR, else /tmp): "" when it is a writable
+// directory, else why not. Checked before a --cache-sim run starts anything.
+std::string check_temp_directory();
+
 // valgrind --tool=callgrind --cache-sim=yes --collect-atstart=no --D1=... --I1=... --LL=...
 //          --callgrind-out-file=<dump_dir>/cg.%p <worker> <args...> --cache-sim
 std::vector<std::string> callgrind_argv(const std::filesystem::path& valgrind,

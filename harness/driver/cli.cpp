@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "harness/run_limits.hpp"
+
 namespace allocbench {
 
 std::uint64_t parse_positive(const std::string& flag, const std::string& text) {
@@ -36,6 +38,24 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
 
 namespace {
 
+// A positive integer no larger than max (harness/run_limits.hpp, shared with the workers).
+std::uint64_t parse_bounded(const std::string& flag, const std::string& text, std::uint64_t max) {
+  if (auto v = parse_in_range(text, max)) return *v;
+  throw std::invalid_argument(range_error(flag, text, max));
+}
+
+// A name given twice would run twice into one report (and --param twice, with the last value
+// winning in one place and not in another): refused.
+void reject_duplicates(const std::string& flag, const std::vector<std::string>& items) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (items[i] == items[j]) {
+        throw std::invalid_argument(flag + ": '" + items[i] + "' is given more than once");
+      }
+    }
+  }
+}
+
 struct RunText {
   std::string backends, scenarios, repetitions, threads, seed, timeout, out, micro_filter;
   std::vector<std::string> params;
@@ -49,9 +69,11 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
   o.repetitions = t.full ? 5 : 3;
   if (run.count("--backends")) o.backends = split_list("--backends", t.backends);
   if (run.count("--scenarios")) o.scenarios = split_list("--scenarios", t.scenarios);
+  reject_duplicates("--backends", o.backends);
+  reject_duplicates("--scenarios", o.scenarios);
   if (run.count("--repetitions")) o.repetitions = parse_positive("--repetitions", t.repetitions);
-  if (run.count("--threads")) o.threads = parse_positive("--threads", t.threads);
-  if (run.count("--seed")) o.seed = parse_positive("--seed", t.seed);
+  if (run.count("--threads")) o.threads = parse_bounded("--threads", t.threads, kMaxThreads);
+  if (run.count("--seed")) o.seed = parse_bounded("--seed", t.seed, kMaxSeed);
   if (run.count("--timeout")) o.timeout_s = parse_positive("--timeout", t.timeout);
   // Keeps the deadline arithmetic (milliseconds in a 64-bit count) far from overflow.
   if (o.timeout_s > 100u * 365 * 24 * 3600) {
@@ -62,9 +84,12 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
     if (eq == std::string::npos || eq == 0) {
       throw std::invalid_argument("--param: expected name=value, got '" + p + "'");
     }
-    o.params.emplace_back(p.substr(0, eq),
-                          parse_positive("--param " + p.substr(0, eq), p.substr(eq + 1)));
+    o.params.emplace_back(p.substr(0, eq), parse_bounded("--param " + p.substr(0, eq),
+                                                         p.substr(eq + 1), kMaxParamValue));
   }
+  std::vector<std::string> param_names;
+  for (const auto& [name, value] : o.params) param_names.push_back(name);
+  reject_duplicates("--param", param_names);
   if (run.count("--out")) {
     if (t.out.empty()) throw std::invalid_argument("--out: empty file name");
     o.out = t.out;
@@ -117,10 +142,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
       run->add_flag("--full", rt.full, "Full parameter set, 5 repetitions, micro benchmarks");
   quick->excludes(full);
   run->add_option("--repetitions", rt.repetitions, "Runs of every worker (positive integer)");
-  run->add_option("--threads", rt.threads, "Threads per worker (positive integer, default 1)");
-  run->add_option("--seed", rt.seed, "Seed passed to every worker (positive integer, default 1)");
+  run->add_option("--threads", rt.threads,
+                  "Threads per worker (1 to " + std::to_string(kMaxThreads) + ", default 1)");
+  run->add_option("--seed", rt.seed, "Seed passed to every worker (1 to 2^64-1, default 1)");
   run->add_option("--timeout", rt.timeout, "Seconds a worker may run (default 600)");
-  run->add_option("--param", rt.params, "Override a scenario parameter: name=value (repeatable)")
+  run->add_option("--param", rt.params,
+                  "Override a scenario parameter: name=value, value 1 to 2^32-1 (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--out", rt.out, "Write the report only to FILE");
   auto* micro = run->add_flag("--micro", rt.micro,

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <csignal>
+#include <initializer_list>
 
 namespace allocbench {
 
@@ -21,8 +22,10 @@ void install_interrupt_handlers() {
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // SIGHUP (the terminal closed) and SIGPIPE (stdout or stderr piped into a reader that quit,
+  // e.g. `| head -1`) would otherwise kill the driver outright: no report, and workers left
+  // running with their temporary folders. A write into the closed pipe then fails with EPIPE.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &sa, nullptr);
 }
 
 bool interrupt_requested() {

@@ -1,5 +1,5 @@
-// SIGINT / SIGTERM during a run: the handler only records the signal; the run loop polls it,
-// stops launching workers, kills the running one and writes what has finished.
+// SIGINT, SIGTERM, SIGHUP or SIGPIPE during a run: the handler only records the signal; the run
+// loop polls it, stops launching workers, kills the running one and writes what has finished.
 #pragma once
 
 namespace allocbench {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,13 +58,26 @@ struct LineSink {
   }
 };
 
+// Only descriptors 0-2 go to the child: whatever else this process holds (inherited from its own
+// parent without close-on-exec, say) is marked close-on-exec; status_fd already is.
+void close_other_descriptors() {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  const long max = std::min(::sysconf(_SC_OPEN_MAX), 1L << 16);
+  for (int fd = 3; fd < max; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 [[noreturn]] void exec_child(const std::vector<char*>& argv, const char* cwd, int out_fd,
-                             int err_fd, int status_fd) {
+                             int err_fd, int status_fd, pid_t parent) {
   ::setpgid(0, 0);  // its own group, so a kill reaches everything it started
+  // The child dies with us even when we are killed outright (SIGKILL): it is in its own group,
+  // so nothing else would reach it. The check closes the race with a parent already gone.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
   ::dup2(out_fd, STDOUT_FILENO);
   ::dup2(err_fd, STDERR_FILENO);
+  close_other_descriptors();
   sigset_t all;
   ::sigemptyset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -97,6 +111,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  const pid_t self = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     result.spawn_error = std::string("fork: ") + std::strerror(errno);
@@ -104,7 +119,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   }
   if (pid == 0)
     exec_child(argv, spec.cwd.empty() ? nullptr : spec.cwd.c_str(), out.fd[1], err.fd[1],
-               status.fd[1]);
+               status.fd[1], self);
   ::setpgid(pid, pid);  // also here: whichever of parent and child runs first wins the race
   out.close_end(1);
   err.close_end(1);

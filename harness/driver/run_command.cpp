@@ -142,6 +142,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
             "--cache-sim needs valgrind (callgrind), and no valgrind executable is on PATH; "
             "install the Debian package valgrind");
       }
+      if (std::string why = check_temp_directory(); !why.empty()) {
+        throw UsageError("--cache-sim: " + why);
+      }
     }
     const auto found = discover_backends(dir);
     if (found.empty()) {
@@ -322,7 +325,10 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       err << tag << "done in " << took << " s\n";
       this_rep.emplace_back(order[pos], r.output);
     }
-    if (interrupt_requested()) break;  // an unfinished repetition is dropped whole
+    if (interrupt_requested()) {  // an unfinished repetition is dropped whole, order and all
+      backend_order.erase(backend_order.size() - 1);
+      break;
+    }
     for (auto& [i, output] : this_rep) {
       if (states[i].failed) continue;
       // The run's own description of the backend is the authoritative one (malloc provider).
@@ -411,10 +417,15 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   if (o.micro) report["micro"] = std::move(micro);
-  const std::string text = report.dump(2) + "\n";
   try {
-    write_file_atomically(dest.primary, text);
-    if (dest.latest) write_file_atomically(*dest.latest, text);
+    const std::string text = dump_report(report);
+    if (dest.latest) {
+      // Another run may have taken this second's name since the plan: claim a free one.
+      dest.primary = write_new_file(dest.primary.parent_path(), stamp, ".json", text);
+      write_file_atomically(*dest.latest, text);
+    } else {
+      write_file_atomically(dest.primary, text);
+    }
   } catch (const std::exception& e) {
     err << "allocbench run: cannot write the report: " << e.what() << "\n";
     return kExitSomeFailed;

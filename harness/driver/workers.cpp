@@ -6,6 +6,8 @@
 
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/process.hpp"
+#include "harness/report/json_limits.hpp"
+#include "harness/report/sanitize.hpp"
 
 namespace allocbench {
 
@@ -59,7 +61,9 @@ std::string excerpt(const std::string& s) {
 
 }  // namespace
 
-WorkerReply call_worker(const WorkerCall& call) {
+namespace {
+
+WorkerReply call_worker_raw(const WorkerCall& call) {
   ProcessSpec spec;
   spec.argv.push_back(call.path.string());
   spec.argv.insert(spec.argv.end(), call.args.begin(), call.args.end());
@@ -78,6 +82,12 @@ WorkerReply call_worker(const WorkerCall& call) {
     reply.error = with_tail(describe_end(r), r);
     return reply;
   }
+  if (!json_depth_within(r.out, kMaxJsonDepth)) {
+    reply.error = with_tail("malformed output: arrays or objects nested more than " +
+                                std::to_string(kMaxJsonDepth) + " deep",
+                            r);
+    return reply;
+  }
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     reply.error = with_tail("malformed output: not valid JSON: " + excerpt(r.out), r);
@@ -94,6 +104,15 @@ WorkerReply call_worker(const WorkerCall& call) {
   }
   reply.ok = true;
   reply.output = std::move(j);
+  return reply;
+}
+
+}  // namespace
+
+WorkerReply call_worker(const WorkerCall& call) {
+  WorkerReply reply = call_worker_raw(call);
+  // The error quotes the child's stderr and paths: any bytes at all, but it goes into JSON.
+  reply.error = sanitize_utf8(reply.error);
   return reply;
 }
 

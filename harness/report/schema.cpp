@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/report/json_limits.hpp"
+
 namespace allocbench {
 
 namespace {
@@ -35,10 +37,20 @@ const json& typed(const json& obj, const std::string& where, const char* key,
   return v;
 }
 
+// Names label rows, legends and file names; a backend's is its worker's file name.
+void check_name(const json& obj, const std::string& at, const char* key) {
+  const json& v = typed(obj, at, key, &json::is_string, "string");
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.empty() || s.size() > kMaxNameBytes) {
+    bad(at + "." + key, "expected a name of 1 to " + std::to_string(kMaxNameBytes) +
+                            " bytes, found " + std::to_string(s.size()));
+  }
+}
+
 void validate_result(const json& r, const std::string& at) {
   if (!r.is_object()) bad(at, std::string("expected object, found ") + type_name(r));
-  typed(r, at, "backend", &json::is_string, "string");
-  typed(r, at, "scenario", &json::is_string, "string");
+  check_name(r, at, "backend");
+  check_name(r, at, "scenario");
   typed(r, at, "params", &json::is_object, "object");
   const json& tp = typed(r, at, "throughput", &json::is_object, "object");
   const std::string tp_at = at + ".throughput";
@@ -66,7 +78,9 @@ void validate_result(const json& r, const std::string& at) {
     if (!it->is_object()) bad(lat_at, std::string("expected object, found ") + type_name(*it));
     for (const char* k : {"p50", "p90", "p99", "p999", "p9999", "max", "count"}) {
       auto p = it->find(k);
-      if (p != it->end() && !p->is_number()) bad(lat_at + "." + k, "expected number");
+      if (p == it->end()) continue;
+      if (!p->is_number()) bad(lat_at + "." + k, "expected number");
+      if (p->get<double>() < 0) bad(lat_at + "." + k, "expected a number >= 0");
     }
   }
 }
@@ -88,7 +102,7 @@ void validate_report(const json& report) {
   for (std::size_t i = 0; i < backends.size(); ++i) {
     const std::string at = "backends[" + std::to_string(i) + "]";
     if (!backends[i].is_object()) bad(at, "expected object");
-    typed(backends[i], at, "name", &json::is_string, "string");
+    check_name(backends[i], at, "name");
     typed(backends[i], at, "status", &json::is_string, "string");
   }
   const json& results = typed(report, "", "results", &json::is_array, "array");
@@ -107,13 +121,30 @@ void validate_report(const json& report) {
   }
 }
 
+std::string dump_report(const json& report) {
+  return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 json load_report(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw SchemaError(path + ": cannot open for reading");
-  std::ostringstream buf;
-  buf << in.rdbuf();
+  // Read at most the limit (and one byte more, to know it was exceeded): a pipe or a growing
+  // file has no size to ask for up front.
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxReportBytes) {
+      throw SchemaError(path + ": larger than the " + std::to_string(kMaxReportBytes >> 20) +
+                        " MiB a report may be");
+    }
+  }
   if (in.bad()) throw SchemaError(path + ": read error");
-  json report = json::parse(buf.str(), nullptr, /*allow_exceptions=*/false);
+  if (!json_depth_within(text, kMaxJsonDepth)) {
+    throw SchemaError(path + ": arrays or objects nested more than " +
+                      std::to_string(kMaxJsonDepth) + " deep");
+  }
+  json report = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (report.is_discarded()) throw SchemaError(path + ": not valid JSON");
   try {
     validate_report(report);

@@ -2,6 +2,7 @@
 // Validation covers what the reporters rely on; anything else is passed through untouched.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -10,6 +11,8 @@
 namespace allocbench {
 
 inline constexpr int kSchemaVersion = 1;
+// Backend and scenario names are 1 to 255 bytes (a worker's name is a file name).
+inline constexpr std::size_t kMaxNameBytes = 255;
 
 class SchemaError : public std::runtime_error {
  public:
@@ -19,6 +22,11 @@ class SchemaError : public std::runtime_error {
 // Throws SchemaError whose message names the first offending field by its JSON path, e.g.
 // "results[2].throughput.ops_per_sec.median: missing".
 void validate_report(const nlohmann::json& report);
+
+// The report as written to disk: indented JSON and a final newline. A string that is not valid
+// UTF-8 (everything from a child is sanitised first; this is the last line of defence) has its
+// bad bytes replaced by U+FFFD instead of throwing, so the report is always written.
+std::string dump_report(const nlohmann::json& report);
 
 // Reads and parses path, then validates it. Throws SchemaError for an unreadable file, invalid
 // JSON or a schema violation; the message starts with the path.

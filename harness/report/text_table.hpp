@@ -43,9 +43,11 @@ class TextTable {
 // "n/a" stands for a figure the report does not have, never a made-up 0.
 inline std::string format_fixed(std::optional<double> v, int decimals = 1) {
   if (!v || !std::isfinite(*v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, *v);
-  return buf;
+  // %f prints every integer digit: 1e300 takes 302 characters, so size the buffer to fit.
+  const int n = std::snprintf(nullptr, 0, "%.*f", decimals, *v);
+  std::string s(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
+  std::snprintf(s.data(), s.size() + 1, "%.*f", decimals, *v);
+  return s;
 }
 
 // Rates with an SI suffix: 123.4M, 5.67k.

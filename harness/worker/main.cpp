@@ -18,6 +18,7 @@
 #include "allocators/backend.hpp"
 #include "allocators/malloc_provider.hpp"
 #include "harness/probes/machine.hpp"
+#include "harness/run_limits.hpp"
 #include "harness/worker/scenario_runner.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -42,16 +43,10 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::int64_t positive(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    usage(flag + " needs a positive integer, got '" + text + "'");
-  }
-  if (used != text.size() || v <= 0) usage(flag + " needs a positive integer, got '" + text + "'");
-  return v;
+// The same ranges as the driver's (harness/run_limits.hpp): nothing is truncated or wrapped.
+std::uint64_t in_range(const std::string& flag, const std::string& text, std::uint64_t max) {
+  if (auto v = parse_in_range(text, max)) return *v;
+  usage(range_error(flag, text, max));
 }
 
 nlohmann::json backend_json() {
@@ -95,14 +90,15 @@ int run_command(int argc, char** argv) {
       o.mode = value();
       if (o.mode != "quick" && o.mode != "full") usage("--mode must be quick or full");
     } else if (a == "--seed") {
-      o.seed = static_cast<std::uint64_t>(positive(a, value()));
+      o.seed = in_range(a, value(), kMaxSeed);
     } else if (a == "--threads") {
-      o.threads = static_cast<int>(positive(a, value()));
+      o.threads = static_cast<int>(in_range(a, value(), kMaxThreads));
     } else if (a == "--param") {
       const std::string kv = value();
       const auto eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) usage("--param needs name=value, got '" + kv + "'");
-      o.overrides[kv.substr(0, eq)] = positive("--param " + kv.substr(0, eq), kv.substr(eq + 1));
+      o.overrides[kv.substr(0, eq)] = static_cast<std::int64_t>(
+          in_range("--param " + kv.substr(0, eq), kv.substr(eq + 1), kMaxParamValue));
     } else if (a == "--cache-sim") {
       o.cache_sim = true;
       // Count the slabs' own instructions, not memcheck's pool annotations (slab_guard.hpp).

@@ -22,6 +22,13 @@ std::int64_t Session::param(std::string_view name) const {
   return it->second;
 }
 
+void Session::relabel_param(const std::string& name, std::int64_t ran) {
+  auto it = params_.find(name);
+  if (it == params_.end() || it->second == ran) return;
+  extra_[name + "_requested"] = it->second;
+  it->second = ran;
+}
+
 void Session::note_backend(const AllocatorStats& s) noexcept {
   if (s.bytes_requested > peak_requested_) peak_requested_ = s.bytes_requested;
   if (reserved_known(s)) {

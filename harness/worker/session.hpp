@@ -85,6 +85,10 @@ class Session {
   void set_frame_size(std::size_t bytes) noexcept { frame_size_ = bytes; }
   void set_latency_of(std::string what) { latency_of_ = std::move(what); }
   void set_extra(const std::string& key, nlohmann::json value) { extra_[key] = std::move(value); }
+  // The scenario ran another value than the parameter asked for (a frame target is rounded to a
+  // task shape that exists): the result is labelled with what ran, and
+  // extra.<name>_requested keeps what was asked.
+  void relabel_param(const std::string& name, std::int64_t ran);
 
   // Folds another thread's session of the same scenario into this one.
   void merge(const Session& other);

@@ -7,6 +7,9 @@ import textwrap
 import matplotlib
 
 matplotlib.use("Agg")  # headless: no display on CI or the benchmark machines
+# Every text drawn comes from a report (backend names, errors, parameters): "$...$" in it is
+# literal text, never mathtext (which renders "a$x^{2}$b" as maths and raises on "cost $5").
+matplotlib.rcParams["text.parse_math"] = False
 
 from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402

@@ -3,7 +3,7 @@
 
 import json
 
-from .report import first_line, num
+from .report import clip, first_line, num
 
 # One colour per backend name, the same in every chart; hatches tell reports apart.
 PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
@@ -41,7 +41,8 @@ RUN_SIZE_PARAMS = ("ops", "samples")
 
 
 def params_label(params):
-    return " ".join(f"{k}={v}" for k, v in params.items() if k not in RUN_SIZE_PARAMS)
+    return clip(" ".join(f"{k}={v}" for k, v in params.items() if k not in RUN_SIZE_PARAMS),
+                160)
 
 
 def group_label(scenario, params):

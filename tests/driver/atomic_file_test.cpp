@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,47 @@ TEST_F(AtomicFile, KilledWriterNeverLeavesATruncatedTarget) {
       if (e.path() != target) fs::remove(e.path());  // the killed writer's temporary
     }
   }
+}
+
+// Issue 13, item 3: the temporary used to be "<target>.tmp.<pid>", opened without O_EXCL, so a
+// symlink planted under that name made the write go through it into another file.
+TEST_F(AtomicFile, PlantedSymlinkAtTheTemporaryNameIsNotFollowed) {
+  const fs::path target = dir_ / "r.json", victim = dir_ / "victim";
+  std::ofstream(victim) << "precious";
+  for (const char* suffix : {".tmp.", ".tmp"}) {
+    fs::create_symlink(victim, target.string() + suffix + std::to_string(::getpid()));
+  }
+  write_file_atomically(target, "report");
+  EXPECT_EQ(slurp(target), "report");
+  EXPECT_EQ(slurp(victim), "precious");
+  EXPECT_TRUE(fs::is_symlink(target.string() + ".tmp." + std::to_string(::getpid())));
+}
+
+TEST_F(AtomicFile, KeepsTheTargetsPermissionsAndRefusesReadOnly) {
+  const fs::path target = dir_ / "r.json";
+  write_file_atomically(target, "first");
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  write_file_atomically(target, "second");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(slurp(target), "second");
+  ASSERT_EQ(::chmod(target.c_str(), 0444), 0);
+  EXPECT_THROW(write_file_atomically(target, "third"), std::system_error);
+  EXPECT_EQ(slurp(target), "second");
+  EXPECT_NE(check_writable(target), "");
+  EXPECT_EQ(files_in_dir(), 1u);
+}
+
+// Issue 13, item 2: a new file never takes a name that exists, and says which name it took.
+TEST_F(AtomicFile, NewFileTakesTheNextFreeName) {
+  std::ofstream(dir_ / "s.json") << "other run";
+  std::ofstream(dir_ / "s-2.json") << "another run";
+  const fs::path got = write_new_file(dir_, "s", ".json", "mine");
+  EXPECT_EQ(got, dir_ / "s-3.json");
+  EXPECT_EQ(slurp(got), "mine");
+  EXPECT_EQ(slurp(dir_ / "s.json"), "other run");
+  EXPECT_EQ(files_in_dir(), 3u);
 }
 
 TEST_F(AtomicFile, CheckWritable) {

@@ -42,7 +42,10 @@ class DriverTest : public ::testing::Test {
     char tmpl[] = "/tmp/allocbench-e2e-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    fs::copy_file(ALLOCBENCH_BIN, dir_ / "allocbench");
+    // ALLOCBENCH_TEST_BIN runs these tests against another build's driver (e.g. the commit
+    // before a fix, to see a new test fail there).
+    const char* bin = std::getenv("ALLOCBENCH_TEST_BIN");
+    fs::copy_file(bin && *bin ? bin : ALLOCBENCH_BIN, dir_ / "allocbench");
     log_ = dir_ / "calls.log";
     ::setenv("FAKE_WORKER_LOG", log_.c_str(), 1);
     ::unsetenv("FAKE_WORKER_MODE");
@@ -65,9 +68,15 @@ class DriverTest : public ::testing::Test {
 
   DriverRun run(std::vector<std::string> args,
                 std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    args.insert(args.begin(), (dir_ / "allocbench").string());
+    return run_argv(std::move(args), timeout);
+  }
+
+  // Any command (e.g. a shell around allocbench) in the test directory.
+  DriverRun run_argv(std::vector<std::string> argv,
+                     std::chrono::seconds timeout = std::chrono::seconds(120)) {
     ProcessSpec spec;
-    spec.argv = {(dir_ / "allocbench").string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.argv = std::move(argv);
     spec.cwd = dir_.string();
     spec.timeout = timeout;
     spec.stderr_tail_lines = 100000;

@@ -1,14 +1,23 @@
 // A stand-in for allocbench-worker-<name> in the driver's end-to-end tests. It speaks the worker
 // protocol (info / machine / run) with made-up but well-formed numbers, and misbehaves on demand:
 //   FAKE_WORKER_MODE="name=mode,..."  mode: ok (default), crash (abort), hang, garbage (non-JSON
-//     stdout), badproto (JSON that breaks the protocol), exit3, noisy (1 MiB of stderr)
+//     stdout), badproto (JSON that breaks the protocol), exit3, noisy (1 MiB of stderr),
+//     badutf8 (a stderr line that is not UTF-8, then exit 3), squat (first creates
+//     results/<UTC>.json for this and the two previous seconds, as another run would), fds
+//     (prints its open descriptors on stderr, then succeeds), deep (a result whose params nest
+//     an array 200,000 deep)
 //   FAKE_WORKER_LOG=file        every invocation appends "name arg arg ..." to file
 //   FAKE_WORKER_INTERRUPT_AT=N  the N-th `run` logged sends SIGINT to its parent, then hangs
+//   FAKE_WORKER_SIGNAL=S        ...sends signal number S instead of SIGINT
+//   FAKE_WORKER_PIDFILE=file    a hanging run writes its pid there first
 // Linked as allocbench-micro-<name> it stands in for a Google Benchmark executable instead: it
 // prints --benchmark_repetitions=N iteration rows and the aggregates of two benchmarks as JSON,
 // and misbehaves per FAKE_MICRO_MODE (same syntax and modes as FAKE_WORKER_MODE).
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
+
+#include <ctime>
 
 #include <cstdio>
 #include <cstdlib>
@@ -180,6 +189,43 @@ int micro(const std::string& name, int argc, char** argv) {
   return 0;
 }
 
+void write_pidfile() {
+  if (const char* path = std::getenv("FAKE_WORKER_PIDFILE")) {
+    std::ofstream(path) << ::getpid() << std::endl;
+  }
+}
+
+[[noreturn]] void hang() {
+  write_pidfile();
+  for (;;) ::pause();
+}
+
+// The names a run started in this or the two previous seconds would give its report.
+void squat_report_names() {
+  const std::time_t now = std::time(nullptr);
+  for (int back = 0; back < 3; ++back) {
+    const std::time_t t = now - back;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char name[64];
+    std::strftime(name, sizeof name, "results/%Y-%m-%dT%H-%M-%SZ.json", &tm);
+    std::ofstream(name) << "squatter";
+  }
+}
+
+void print_open_fds() {
+  std::string fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    const int own = ::dirfd(d);
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.' || std::atoi(e->d_name) == own) continue;
+      fds += std::string(" ") + e->d_name;
+    }
+    ::closedir(d);
+  }
+  std::cerr << "open fds:" << fds << std::endl;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,18 +265,31 @@ int main(int argc, char** argv) {
   }
   if (cmd != "run") return 2;
   if (const char* at = std::getenv("FAKE_WORKER_INTERRUPT_AT"); at && runs == std::atoi(at)) {
-    std::cerr << "sending SIGINT to the driver" << std::endl;
-    ::kill(::getppid(), SIGINT);
-    for (;;) ::pause();
+    const char* sig = std::getenv("FAKE_WORKER_SIGNAL");
+    const int signo = sig ? std::atoi(sig) : SIGINT;
+    std::cerr << "sending signal " << signo << " to the driver" << std::endl;
+    write_pidfile();
+    ::kill(::getppid(), signo);
+    for (;;) ::pause();  // the pid file is written already; rewriting it could race the kill
   }
   const std::string mode = mode_for(name);
   for (int i = 0; i < 30; ++i) std::cerr << "stderr line " << i << " of " << name << "\n";
   std::cerr.flush();
   if (mode == "crash") std::abort();
-  if (mode == "hang") {
-    for (;;) ::pause();
-  }
+  if (mode == "hang") hang();
   if (mode == "exit3") return 3;
+  if (mode == "badutf8") {
+    std::cerr << "caf\351 crashed" << std::endl;
+    return 3;
+  }
+  if (mode == "squat") squat_report_names();
+  if (mode == "deep") {
+    std::cout << R"({"backend": {}, "results": [{"scenario": "floor", "ops_per_sec": 1, )"
+              << R"("latency_histogram": {}, "params": {"x": )" << std::string(200000, '[')
+              << std::string(200000, ']') << "}}]}" << std::endl;
+    return 0;
+  }
+  if (mode == "fds") print_open_fds();
   if (mode == "garbage") {
     std::cout << "this is {not json" << std::endl;
     return 0;

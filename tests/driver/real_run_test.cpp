@@ -73,6 +73,58 @@ const json* find_result(const json& report, const std::string& scenario, const j
   return nullptr;
 }
 
+// The worker itself, asked directly (issue 13, item 5 and the clamped frame).
+ProcessResult run_worker(const std::vector<std::string>& args) {
+  ProcessSpec spec;
+  spec.argv = {(fs::path(ALLOCBENCH_BIN).parent_path() / "allocbench-worker-system").string()};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = std::chrono::seconds(120);
+  return run_process(spec);
+}
+
+// Item 5: the worker used to truncate --threads to int (4294967296 became 0 threads: a crash)
+// and to fail on a seed or parameter beyond int64; it takes the driver's ranges exactly.
+TEST(RealWorker, TakesTheDriversRangesExactly) {
+  const std::vector<std::string> base = {"run",     "--scenarios", "floor",   "--mode",     "quick",
+                                         "--param", "ops=1000",    "--param", "samples=100"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), more.begin(), more.end());
+    return run_worker(a);
+  };
+  for (const auto& bad :
+       std::vector<std::vector<std::string>>{{"--threads", "4294967296"},
+                                             {"--threads", "4294967297"},
+                                             {"--threads", "1025"},
+                                             {"--seed", "18446744073709551616"},
+                                             {"--param", "k=9223372036854775808"}}) {
+    const ProcessResult r = with(bad);
+    EXPECT_EQ(r.end, ProcessResult::End::kExited)
+        << bad[0] << " " << bad[1] << ": " << describe_end(r);
+    EXPECT_EQ(r.exit_code, 2) << bad[0] << " " << bad[1];
+  }
+  const ProcessResult ok = with({"--seed", "18446744073709551615", "--threads", "1"});
+  ASSERT_TRUE(ok.succeeded()) << describe_end(ok);
+  const json parsed = json::parse(ok.out, nullptr, false);
+  EXPECT_FALSE(parsed.is_discarded()) << ok.out;
+}
+
+// Also: a frame target above the largest task shape runs that shape (about 4 KiB); the result
+// used to say frame=100000. It is labelled with the class that ran and keeps what was asked.
+TEST(RealWorker, OversizedFrameIsLabelledWithTheFrameThatRan) {
+  const ProcessResult r =
+      run_worker({"run", "--scenarios", "spawn_churn", "--mode", "quick", "--param", "frame=100000",
+                  "--param", "ops=1000", "--param", "samples=100"});
+  ASSERT_TRUE(r.succeeded()) << describe_end(r);
+  const json out = json::parse(r.out);
+  ASSERT_EQ(out["results"].size(), 1u);
+  const json& res = out["results"][0];
+  EXPECT_EQ(res["params"]["frame"], 4096);
+  EXPECT_EQ(res["extra"]["frame_requested"], 100000);
+  EXPECT_GT(res["frame_size_bytes"].get<double>(), 1024);
+  EXPECT_LE(res["frame_size_bytes"].get<double>(), 4096 + 256);
+}
+
 // system is included because glibc malloc's path depends on the heap left by earlier work; a
 // worker process per parameter set is what keeps its counts repeatable (expand_grid).
 TEST_F(RealRunTest, CallgrindCountsPerOperationAreIdenticalAcrossRuns) {

@@ -6,9 +6,11 @@ import json
 import math
 import os
 import re
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -21,6 +23,7 @@ BASE_CHARTS = ["throughput_ratio.png", "throughput_abs.png", "latency.png", "cac
                "memory.png", "scaling_k.png"]
 
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+import matplotlib.text  # noqa: E402
 from plotlib import cache, latency, throughput  # noqa: E402
 from plotlib.model import Results  # noqa: E402
 from plotlib.output import write_atomic  # noqa: E402
@@ -224,6 +227,101 @@ class BadInput(unittest.TestCase):
 
     def test_one_bad_report_among_good_ones_writes_nothing(self):
         self.assert_rejected(SMALL, self.write("bad.json", "[]"), mentions="bad.json")
+
+
+class Hostile(BadInput):
+    """Issue 13, items 7 and 8: hostile reports and destinations get one line and exit 2 (or,
+    for text that only looks like maths, charts that show it literally), never a traceback."""
+
+    def assert_rejected(self, *reports, mentions):
+        started = time.monotonic()
+        super().assert_rejected(*reports, mentions=mentions)
+        self.assertLess(time.monotonic() - started, 30, mentions)
+
+    def test_deep_nesting(self):
+        text = json.dumps(load_json(SMALL)).replace(
+            '"params": {}', '"params": {"x": ' + "[" * 100000 + "]" * 100000 + "}", 1)
+        self.assertIn("[[[[", text)
+        self.assert_rejected(self.write("bad.json", text), mentions="nested more than 64 deep")
+
+    def test_what_compare_refuses(self):
+        def set_median(value):
+            return lambda d: d["results"][0]["throughput"]["ops_per_sec"].update(median=value)
+        text = json.dumps(load_json(SMALL))
+        self.assert_rejected(self.write("nan.json", text.replace(
+            '"median": ', '"median": NaN, "x": ', 1)), mentions="NaN is not a JSON number")
+        self.assert_rejected(self.write("inf.json", text.replace(
+            '"median": ', '"median": -Infinity, "x": ', 1)), mentions="Infinity")
+        self.assert_rejected(self.mutated(set_median("1.5e6")),
+                             mentions="results[0].throughput.ops_per_sec.median")
+        self.assert_rejected(self.mutated(
+            lambda d: d["results"][0]["latency_ns"].update(count=-5)),
+            mentions="results[0].latency_ns.count' is negative")
+        self.assert_rejected(self.mutated(lambda d: d.update(schema_version=1.0)),
+                             mentions="schema_version")
+
+    def test_wrong_types_where_the_charts_read(self):
+        self.assert_rejected(self.mutated(lambda d: d["machine"].update(timer="rdtscp")),
+                             mentions="machine.timer")
+        self.assert_rejected(self.mutated(lambda d: d["machine"].update(caches=[1])),
+                             mentions="machine.caches[0]")
+
+    def test_huge_name_is_refused_quickly(self):
+        def rename(d):
+            old = d["backends"][0]["name"]
+            d["backends"][0]["name"] = "b" * 100000
+            for r in d["results"]:
+                if r["backend"] == old:
+                    r["backend"] = "b" * 100000
+        self.assert_rejected(self.mutated(rename), mentions="a name has 1 to 255")
+
+    def test_oversized_report(self):
+        path = self.write("big.json", '{"schema_version": 1, "pad": "')
+        os.truncate(path, 200 << 20)  # sparse: nothing is written
+        self.assert_rejected(path, mentions="larger than the 64 MiB")
+
+    def test_fifo_or_read_only_destination_is_refused(self):
+        fifo = os.path.join(self.tmp.name, "pipe.md")
+        os.mkfifo(fifo)
+        out = os.path.join(self.tmp.name, "charts")
+        proc = run_plot(SMALL, "--out", out, "--markdown", fifo)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("not a regular file", proc.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced")
+        self.assertFalse(os.path.exists(out), "charts written")
+        read_only = self.write("ro.md", "keep me")
+        os.chmod(read_only, 0o444)
+        proc = run_plot(SMALL, "--out", out, "--markdown", read_only)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("read-only", proc.stderr)
+        with open(read_only, encoding="utf-8") as handle:
+            self.assertEqual(handle.read(), "keep me")
+
+    def test_dollar_signs_are_text_not_maths(self):
+        def rename(d):
+            names = {d["backends"][0]["name"]: "a$x^{2}$b", d["backends"][1]["name"]: "cost $5"}
+            for b in d["backends"]:
+                b["name"] = names.get(b["name"], b["name"])
+                if b.get("error"):
+                    b["error"] = "failed at $x$ and $"
+            for r in d["results"]:
+                r["backend"] = names.get(r["backend"], r["backend"])
+        path = self.mutated(rename)
+        # In process: every text holding a dollar sign is drawn as plain text.
+        results = Results(load_all([path]))
+        figures = [throughput.ratio_chart(results), latency.latency_chart(results)]
+        seen = 0
+        for fig in figures:
+            for text in fig.findobj(matplotlib.text.Text):
+                if "$" in text.get_text():
+                    seen += 1
+                    self.assertFalse(text._preprocess_math(text.get_text())[1], text.get_text())
+        self.assertGreater(seen, 0)
+        # End to end: the unbalanced "cost $5" used to raise inside matplotlib (exit 1).
+        out = os.path.join(self.tmp.name, "charts")
+        proc = run_plot(path, "--out", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
 
 
 def suptitle(fig):
