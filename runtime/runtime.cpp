@@ -19,9 +19,9 @@ using detail::TaskState;
 namespace detail {
 
 void throw_frame_too_large(std::size_t frame, const TaskBackend& b, bool claimed) {
-  const auto where = !TaskBackend::kIsSlab  ? FrameTooLarge::Where::kClaimBlock
-                     : claimed              ? FrameTooLarge::Where::kClaimedSlot
-                                            : FrameTooLarge::Where::kSlabSlot;
+  const auto where = !TaskBackend::kIsSlab ? FrameTooLarge::Where::kClaimBlock
+                     : claimed             ? FrameTooLarge::Where::kClaimedSlot
+                                           : FrameTooLarge::Where::kSlabSlot;
   throw FrameTooLarge(frame, kHeaderBytes, claimed ? b.claim_size() : b.max_block(), where);
 }
 

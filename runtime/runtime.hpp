@@ -118,11 +118,13 @@ class Runtime {
   bool run_ready_one();
   // Cold checks: throw logic_error naming the call.
   void check_owner(const char* call) const {
-    if (!is_owner_thread()) [[unlikely]] throw_not_owner(call);
+    if (!is_owner_thread()) [[unlikely]]
+      throw_not_owner(call);
   }
   void check_loop_entry(const char* call) const {
     check_owner(call);
-    if (detail::tls_current_task != nullptr) [[unlikely]] throw_reentry(call);
+    if (detail::tls_current_task != nullptr) [[unlikely]]
+      throw_reentry(call);
   }
   [[noreturn]] static void throw_not_owner(const char* call);
   [[noreturn]] static void throw_reentry(const char* call);
@@ -153,7 +155,7 @@ class Runtime {
   void run_until_finished(const JoinHandleBase& h);
   void drain_zombies_at_shutdown() noexcept;
 
-  TaskBackend backend_;  // first member: destroyed after every frame it holds
+  TaskBackend backend_;       // first member: destroyed after every frame it holds
   const char* owner_marker_;  // the owner thread's tls_thread_marker
   detail::TaskHeader* ready_head_ = nullptr;
   detail::TaskHeader* ready_tail_ = nullptr;

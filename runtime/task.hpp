@@ -134,7 +134,9 @@ class [[nodiscard]] Task {
       if (h_ && h_.address() != detail::tls_chain_destroyed) h_.destroy();
     }
     bool await_ready() const {
-      if (!h_) throw std::logic_error("co_await on an empty Task (already awaited, spawned or moved from)");
+      if (!h_)
+        throw std::logic_error(
+            "co_await on an empty Task (already awaited, spawned or moved from)");
       return false;
     }
     template <class P>

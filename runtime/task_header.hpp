@@ -51,21 +51,21 @@ struct TaskHeader : MpscNode {
   std::uint32_t park_gen = 0;
   TaskState state = TaskState::kInline;
   bool has_exception = false;
-  bool result_taken = false;       // result() or co_await has moved the result out
-  bool parked = false;             // suspended in park(): only a waker may schedule it
-  bool cancel_requested = false;   // cancelled while running: destroyed when it suspends
-  bool coroutine_gone = false;     // the frame is destroyed; only the block remains
+  bool result_taken = false;      // result() or co_await has moved the result out
+  bool parked = false;            // suspended in park(): only a waker may schedule it
+  bool cancel_requested = false;  // cancelled while running: destroyed when it suspends
+  bool coroutine_gone = false;    // the frame is destroyed; only the block remains
 
   // Cross-thread fields (wakers may live on other threads).
-  std::atomic<std::uint32_t> refs{1};  // the frame's own reference
+  std::atomic<std::uint32_t> refs{1};       // the frame's own reference
   std::atomic<std::uint32_t> woken_gen{0};  // newest park generation woken remotely (grows only)
   std::atomic<bool> remote_queued{false};
 };
 
 // The header is padded so that the frame after it keeps the default new alignment.
 inline constexpr std::size_t kHeaderBytes =
-    (sizeof(TaskHeader) + __STDCPP_DEFAULT_NEW_ALIGNMENT__ - 1) /
-    __STDCPP_DEFAULT_NEW_ALIGNMENT__ * __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+    (sizeof(TaskHeader) + __STDCPP_DEFAULT_NEW_ALIGNMENT__ - 1) / __STDCPP_DEFAULT_NEW_ALIGNMENT__ *
+    __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
 // The block a coroutine frame of `frame` bytes needs: header + frame.
 constexpr std::size_t block_size(std::size_t frame) noexcept {

@@ -1,9 +1,9 @@
 // Wakers: local and cross-thread wakes, stale and dropped wakers, frames freed on the owner.
 #include <atomic>
 #include <chrono>
-#include <stdexcept>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -292,7 +292,7 @@ TEST(Wake, ACancelledTaskHoldingItsOwnWakerIsFreed) {
 TEST(Wake, TwoTasksHoldingEachOthersWakersAreFreed) {
   Deadline d("TwoTasksHoldingEachOthersWakersAreFreed", 40);
   struct Mutual {
-    std::optional<Waker> own;             // the task's Waker, handed out by its park
+    std::optional<Waker> own;              // the task's Waker, handed out by its park
     std::optional<Waker>* held = nullptr;  // a slot in the task's frame
   };
   for (int cancel_one = 0; cancel_one < 2; ++cancel_one) {

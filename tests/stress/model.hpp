@@ -355,8 +355,6 @@ class Model {
     t.zombie = false;
   }
 
-
-
   // Mirrors Runtime::poll_remote: every entry the wake thread queued, in order.
   std::size_t poll() {
     std::size_t n = 0;
