@@ -149,6 +149,19 @@ TEST(Wake, BlockOnSleepsUntilAnotherThreadWakes) {
   t.join();
 }
 
+// Parks, hands the Waker to `put`, then throws from the park callback (a supported path): the
+// task runs on, and the Waker it handed out is one of a park that is over.
+template <class Put>
+Task<void> hand_out_and_throw(Put put) {
+  try {
+    co_await Runtime::park([&put](Waker k) {
+      put(std::move(k));
+      throw std::runtime_error("not now");
+    });
+  } catch (const std::runtime_error&) {
+  }
+}
+
 // Regression (a wake was lost): a park whose callback throws hands out a Waker of an older
 // generation; waking the newer Waker and then the older one from another thread merged into one
 // queue entry whose generation went backwards, and the task was never resumed.
@@ -157,13 +170,7 @@ TEST(Wake, AnOlderWakerWokenAfterANewerOneDoesNotLoseTheWake) {
   Runtime rt;
   std::optional<Waker> older, newer;
   auto body = [&]() -> Task<int> {
-    try {
-      co_await Runtime::park([&](Waker k) {
-        older.emplace(std::move(k));
-        throw std::runtime_error("not now");
-      });
-    } catch (const std::runtime_error&) {
-    }
+    co_await hand_out_and_throw([&](Waker k) { older.emplace(std::move(k)); });
     co_await Runtime::park([&](Waker k) { newer.emplace(std::move(k)); });
     co_return 5;
   };
@@ -189,13 +196,7 @@ TEST(Wake, FourThreadsWakingOneTaskAtOnceNeverLoseTheWake) {
     std::vector<Waker> wakers;
     auto body = [&]() -> Task<void> {
       for (int i = 0; i + 1 < kThreads; ++i) {
-        try {
-          co_await Runtime::park([&](Waker k) {
-            wakers.push_back(std::move(k));
-            throw std::runtime_error("again");
-          });
-        } catch (const std::runtime_error&) {
-        }
+        co_await hand_out_and_throw([&](Waker k) { wakers.push_back(std::move(k)); });
       }
       co_await Runtime::park([&](Waker k) { wakers.push_back(std::move(k)); });
     };
@@ -244,13 +245,7 @@ TEST(Wake, BlockOnReportsWhenTwoWakersAreDroppedOnAnotherThread) {
   std::thread t;
   std::optional<Waker> older;
   auto body = [&]() -> Task<void> {
-    try {
-      co_await Runtime::park([&](Waker k) {
-        older.emplace(std::move(k));
-        throw std::runtime_error("not now");
-      });
-    } catch (const std::runtime_error&) {
-    }
+    co_await hand_out_and_throw([&](Waker k) { older.emplace(std::move(k)); });
     co_await Runtime::park([&](Waker k) {
       t = std::thread([&older, k = std::move(k)]() mutable {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
