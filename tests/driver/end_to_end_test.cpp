@@ -50,7 +50,12 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
   EXPECT_EQ(order[0][0], "system");
   EXPECT_EQ(order[1][0], "bounded");
   EXPECT_EQ(order[2][0], "unbounded");
-  // The workers ran in that order, with the flags passed through.
+  // The parameter sets' order rotates too: floor and spawn_burst k=64 swap places.
+  const json& grid = report["config"]["grid_order"];
+  ASSERT_EQ(grid.size(), 3u);
+  EXPECT_EQ(grid[0], json({"floor", "spawn_burst k=64"}));
+  EXPECT_EQ(grid[1], json({"spawn_burst k=64", "floor"}));
+  // The workers ran in that order, one process per parameter set, with the flags passed through.
   std::vector<std::string> runs;
   for (const auto& l : log_lines()) {
     if (has(l, " run ")) {
@@ -59,10 +64,12 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
       EXPECT_TRUE(has(l, "--mode quick")) << l;
     }
   }
-  EXPECT_EQ(runs,
-            (std::vector<std::string>{"system", "bounded", "unbounded", "bounded", "unbounded",
-                                      "system", "unbounded", "system", "bounded"}));
-  EXPECT_TRUE(has(r.err, "[rep 2/3] unbounded (2/3): running spawn_burst ...")) << r.err;
+  EXPECT_EQ(runs, (std::vector<std::string>{
+                      "system", "system", "bounded", "bounded", "unbounded", "unbounded", "bounded",
+                      "bounded", "unbounded", "unbounded", "system", "system", "unbounded",
+                      "unbounded", "system", "system", "bounded", "bounded"}));
+  EXPECT_TRUE(has(r.err, "[rep 2/3] unbounded (2/3): spawn_burst k=64 (1/2): running spawn_burst"))
+      << r.err;
   EXPECT_TRUE(has(r.out, "vs system")) << r.out;
 }
 
@@ -111,7 +118,7 @@ TEST_F(DriverTest, FailuresAreRecordedWithCauseAndOthersKept) {
   for (const auto& l : log_lines()) {
     if (has(l, " run ")) ++runs[l.substr(0, l.find(' '))];
   }
-  EXPECT_EQ(runs["system"], 2);
+  EXPECT_EQ(runs["system"], 4);  // two parameter sets, two repetitions
   for (const auto& [name, cause] : causes) EXPECT_EQ(runs[name], 1) << name;
   EXPECT_TRUE(has(r.out, "FAILED bounded")) << r.out;
 }
@@ -160,8 +167,9 @@ TEST_F(DriverTest, BadInputExitsTwoAndRunsNothing) {
 
 TEST_F(DriverTest, InterruptKeepsOnlyCompleteRepetitions) {
   install({"system", "bounded"});
-  // Run 4 is the second worker of repetition 2: repetition 1 is complete, 2 is not.
-  ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);
+  // A repetition is 2 backends x 2 parameter sets = 4 processes; run 6 is in repetition 2:
+  // repetition 1 is complete, 2 is not.
+  ::setenv("FAKE_WORKER_INTERRUPT_AT", "6", 1);
   const auto r = run({"run", "--repetitions", "3"});
   EXPECT_EQ(r.exit_code(), 130) << r.err;
   const json report = read_json(dir_ / "results" / "latest.json");
@@ -175,7 +183,7 @@ TEST_F(DriverTest, InterruptKeepsOnlyCompleteRepetitions) {
   for (const auto& b : report["backends"]) EXPECT_EQ(b["status"], "ok");
   int runs = 0;
   for (const auto& l : log_lines()) runs += has(l, " run ");
-  EXPECT_EQ(runs, 4) << "a worker was launched after the interrupt";
+  EXPECT_EQ(runs, 6) << "a worker was launched after the interrupt";
 }
 
 TEST_F(DriverTest, InterruptInFirstRepetitionWritesNoReport) {
@@ -193,16 +201,17 @@ TEST_F(DriverTest, InterruptAtAnyPointLeavesAParseableReportOrNone) {
   for (int round = 0; round < 6; ++round) {
     fs::remove_all(dir_ / "results");
     fs::remove(log_);
-    const int at = std::uniform_int_distribution<int>(1, 10)(rng);
+    // 3 backends x 2 parameter sets = 6 processes per repetition, 18 in all.
+    const int at = std::uniform_int_distribution<int>(1, 20)(rng);
     ::setenv("FAKE_WORKER_INTERRUPT_AT", std::to_string(at).c_str(), 1);
     const auto r = run({"run", "--repetitions", "3"});
     ASSERT_FALSE(r.crashed()) << describe_end(r.process);
-    EXPECT_EQ(r.exit_code(), at <= 9 ? 130 : 0) << "at=" << at << "\n" << r.err;
+    EXPECT_EQ(r.exit_code(), at <= 18 ? 130 : 0) << "at=" << at << "\n" << r.err;
     for (const auto& p : stamped_reports()) {
       ASSERT_EQ(p.extension(), ".json") << "left behind: " << p;
       const json report = read_json(p);
       EXPECT_NO_THROW(validate_report(report));
-      EXPECT_EQ(report["config"]["repetitions_completed"], std::min(3, (at - 1) / 3)) << at;
+      EXPECT_EQ(report["config"]["repetitions_completed"], std::min(3, (at - 1) / 6)) << at;
     }
   }
 }
