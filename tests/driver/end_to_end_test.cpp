@@ -232,6 +232,95 @@ TEST_F(DriverTest, CompareTwoReportsAndBaseline) {
   EXPECT_TRUE(has(r.err, "jemalloc") && has(r.err, "system")) << r.err;
 }
 
+// --repetitions auto stops when every median's CI is narrow enough (the fake's samples do not
+// vary, so at the first repetition count with a 95 % interval: 6), or at a cap; the report says
+// which.
+TEST_F(DriverTest, AutoRepetitionsStopAtTheCiTargetOrACap) {
+  install({"system", "bounded"});
+  auto r = run({"run", "--repetitions", "auto", "--out", "auto.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  json report = read_json(dir_ / "auto.json");
+  EXPECT_EQ(report["config"]["repetitions"], 6);
+  EXPECT_EQ(report["config"]["repetitions_mode"], "auto");
+  EXPECT_EQ(report["config"]["auto_repetitions"]["stopped_because"], "target_ci");
+  for (const auto& res : report["results"]) {
+    EXPECT_EQ(res["throughput"]["ops_per_sec"]["samples"].size(), 6u);
+    EXPECT_TRUE(res["throughput"]["ops_per_sec"]["ci95"].contains("low")) << res;
+  }
+  r = run({"run", "--repetitions", "auto", "--max-repetitions", "4", "--out", "cap.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  report = read_json(dir_ / "cap.json");
+  EXPECT_EQ(report["config"]["repetitions"], 4);
+  EXPECT_EQ(report["config"]["auto_repetitions"]["stopped_because"], "max_repetitions");
+  EXPECT_EQ(report["results"][0]["throughput"]["ops_per_sec"]["ci95"]["source"], "unavailable");
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"run", "--target-ci", "3"},
+                                             {"run", "--repetitions", "auto", "--target-ci", "0"},
+                                             {"run", "--repetitions", "auto", "--max-time", "0"},
+                                             {"run", "--noise-threshold", "x"},
+                                             {"run", "--pin", "-1"},
+                                             {"run", "--pin", "4095"}}) {
+    r = run(args);
+    EXPECT_EQ(r.exit_code(), 2) << args[1] << ": " << r.err;
+    EXPECT_TRUE(has(r.err, args[args.size() - 2])) << r.err;
+  }
+}
+
+// --pin: every worker runs on the one CPU, and the report records it.
+TEST_F(DriverTest, PinRecordsTheCpu) {
+  install({"system"});
+  const auto r = run({"run", "--pin", "0", "--repetitions", "1", "--out", "pin.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  const json report = read_json(dir_ / "pin.json");
+  EXPECT_EQ(report["config"]["pin"]["cpu"], 0);
+}
+
+// The regression gate end to end: a synthetic pair, B 10 % slower than A over 9 repetitions.
+TEST_F(DriverTest, CompareFailIfSlowerExitsOneAndWritesJson) {
+  install({"system"});
+  ASSERT_EQ(run({"run", "--out", "a.json", "--repetitions", "1"}).exit_code(), 0);
+  json a = read_json(dir_ / "a.json"), b = a;
+  const std::vector<double> base = {100, 101.5, 99, 103, 98, 100.5, 102, 97, 101};
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    json sa = json::array(), sb = json::array();
+    for (double x : base) {
+      sa.push_back(x * 1e6);
+      sb.push_back(x * 0.9e6);
+    }
+    a["results"][i]["throughput"]["ops_per_sec"]["samples"] = sa;
+    b["results"][i]["throughput"]["ops_per_sec"]["samples"] = sb;
+  }
+  std::ofstream(dir_ / "a9.json") << a.dump();
+  std::ofstream(dir_ / "b9.json") << b.dump();
+
+  auto r = run({"compare", "a9.json", "b9.json", "--fail-if-slower", "5", "--json", "cmp.json"});
+  EXPECT_EQ(r.exit_code(), 1) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "slower")) << r.out;
+  EXPECT_TRUE(has(r.out, "GATE FAILED")) << r.out;
+  const json cmp = read_json(dir_ / "cmp.json");
+  ASSERT_FALSE(cmp["rows"].empty());
+  for (const auto& row : cmp["rows"]) EXPECT_EQ(row["verdict"], "slower") << row;
+  EXPECT_EQ(cmp["gate"]["failed"], true);
+  // The same pair passes a 15 % gate, and a report against itself says "no change" (exit 0).
+  EXPECT_EQ(run({"compare", "a9.json", "b9.json", "--fail-if-slower", "15"}).exit_code(), 0);
+  r = run({"compare", "a9.json", "a9.json", "--fail-if-slower", "5", "--json", "self.json"});
+  EXPECT_EQ(r.exit_code(), 0) << r.out << r.err;
+  for (const auto& row : read_json(dir_ / "self.json")["rows"]) {
+    EXPECT_EQ(row["verdict"], "no change") << row;
+  }
+  // Bad values are usage errors naming the flag.
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--fail-if-slower", "abc"},
+                                                        {"--fail-if-slower", "-1"},
+                                                        {"--min-effect", "100"},
+                                                        {"--noise-threshold", "0"},
+                                                        {"--json", "missing/dir/x.json"}}) {
+    r = run({"compare", "a9.json", "b9.json", flag, value});
+    EXPECT_EQ(r.exit_code(), 2) << flag << " " << value << ": " << r.err;
+    EXPECT_TRUE(has(r.err, flag)) << r.err;
+  }
+}
+
 TEST_F(DriverTest, CompareRejectsMissingMalformedAndOtherSchema) {
   install({"system"});
   ASSERT_EQ(run({"run", "--out", "a.json", "--repetitions", "1"}).exit_code(), 0);
