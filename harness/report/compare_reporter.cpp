@@ -54,6 +54,12 @@ json row_statistics(const json& a, const json& b, const CompareSettings& st) {
   const auto p99_b = number_at(b, {"latency_ns", "p99"});
   row["p99_ns"] = {{"a", p99_a ? json(*p99_a) : json(nullptr)},
                    {"b", p99_b ? json(*p99_b) : json(nullptr)}};
+  for (const auto& [side, r] :
+       {std::pair<const char*, const json*>{"a_timer_step_ns", &a}, {"b_timer_step_ns", &b}}) {
+    if (const auto step = number_at(*r, {"latency_ns", "timer_step_ns"})) {
+      row["p99_ns"][side] = *step;
+    }
+  }
   if (xa.empty() || xb.empty()) {
     row["verdict"] = "n/a";
     row["why"] = "no throughput samples on " + std::string(xa.empty() ? "A" : "B");
@@ -102,6 +108,11 @@ std::vector<std::string> compare_cells(const json& row) {
   auto opt = [](const json& v) {
     return v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt;
   };
+  const json& p99 = row["p99_ns"];
+  const auto step_a = opt(p99.value("a_timer_step_ns", json())),
+             step_b = opt(p99.value("b_timer_step_ns", json()));
+  const bool coarse =
+      within_few_steps(opt(p99["a"]), step_a) || within_few_steps(opt(p99["b"]), step_b);
   std::string ci = "n/a", p = "n/a", ratio = "n/a";
   if (row.contains("ratio")) {
     ratio = fmt("%.3fx", row["ratio"].get<double>());
@@ -111,17 +122,13 @@ std::vector<std::string> compare_cells(const json& row) {
              : "too few reps";
     p = fmt("%.3g", row["p_value"].get<double>());
   }
-  return {format_rate(opt(a["median"])),
-          format_rate(opt(b["median"])),
-          ratio,
-          ci,
-          p,
+  return {format_rate(opt(a["median"])), format_rate(opt(b["median"])), ratio, ci, p,
           pct(a["cv"]) + (a["noisy"].get<bool>() ? "!" : "") + " / " + pct(b["cv"]) +
               (b["noisy"].get<bool>() ? "!" : ""),
-          row["verdict"].get<std::string>(),
-          format_fixed(opt(row["p99_ns"]["a"])),
-          format_fixed(opt(row["p99_ns"]["b"])),
-          format_ratio(opt(row["p99_ns"]["b"]), opt(row["p99_ns"]["a"]))};
+          row["verdict"].get<std::string>(), format_single_op(opt(p99["a"]), step_a),
+          format_single_op(opt(p99["b"]), step_b),
+          // A ratio of two step counts (20 vs 10 ns) would claim a 2x that is one step.
+          coarse ? "coarse" : format_ratio(opt(p99["b"]), opt(p99["a"]))};
 }
 
 TextTable stats_table(const std::string& a, const std::string& b) {

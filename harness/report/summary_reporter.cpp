@@ -83,20 +83,6 @@ std::string micro_table(const json& micro) {
   return "micro benchmarks\n" + table.render() + "\n";
 }
 
-// A single-operation latency within kFewSteps timer steps is only that many steps: printed as
-// "~40 [4 steps]", never as "40.1".
-constexpr double kFewSteps = 10;
-
-std::string single_op(std::optional<double> v, std::optional<double> step) {
-  if (!v) return "n/a";
-  if (!step || *step <= 0 || *v >= kFewSteps * *step) return format_fixed(v);
-  const long steps = std::lround(*v / *step);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "~%.0f [%ld step%s]", static_cast<double>(steps) * *step, steps,
-                steps == 1 ? "" : "s");
-  return buf;
-}
-
 std::string ci_cell(const json& r) {
   const json* ci = json_at(r, {"throughput", "ops_per_sec", "ci95"});
   if (!ci || !ci->contains("low")) return "n/a";
@@ -164,8 +150,8 @@ std::string format_summary(const json& report) {
       }
       for (const char* k : {"p99", "p999", "p9999"}) {
         const auto v = number_at(*r, {"latency_ns", k});
-        row.push_back(single_op(v, step));
-        any_steps = any_steps || (v && step && *v < kFewSteps * *step);
+        row.push_back(format_single_op(v, step));
+        any_steps = any_steps || within_few_steps(v, step);
       }
       row.push_back(format_ratio(median_ops(*r), system_ops));
       if (has_floor) {
@@ -185,7 +171,7 @@ std::string format_summary(const json& report) {
         "below the timer's step, hides single slow operations); 1-op: single operations timed "
         "alone (the only view of rare slow ones).\n";
     if (any_steps) {
-      out += "~N [k steps]: a single-operation value within " + format_fixed(kFewSteps, 0) +
+      out += "~N [k steps]: a single-operation value within " + format_fixed(kFewTimerSteps, 0) +
              " timer steps (step " + format_fixed(machine_step, 1) +
              " ns) is only known to the step.\n";
     }

@@ -112,6 +112,8 @@ def single_op(value, step):
     if value is None or not step or value >= FEW_STEPS * step:
         return plain(value)
     steps = round(value / step)
+    if steps == 0:
+        return "<1 step"  # below one step once the timing pair's cost is subtracted
     return f"~{steps * step:.0f} ({steps} step{'' if steps == 1 else 's'})"
 
 
