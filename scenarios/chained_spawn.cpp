@@ -42,6 +42,11 @@ void run(Session& s) {
     c.gaps.restart();
     chain();
   }
+  c.gaps.enable_batched(s.batch());
+  for (std::size_t r = 0; r < sample_rounds; ++r) {
+    c.gaps.restart();
+    chain();
+  }
   s.set_frame_size(frame);
 }
 
@@ -52,7 +57,8 @@ ScenarioSpec chained_spawn_scenario() {
           "each task spawns the next, to depth N",
           {{"depth", "tasks in one chain", {1000}, {1000, 100000}},
            {"ops", "tasks in the timed batch (whole chains)", {1'000'000}, {5'000'000}},
-           {"samples", "links timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "links timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           false,
           run};
 }

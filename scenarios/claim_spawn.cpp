@@ -55,6 +55,17 @@ void run(Session& s) {
     rt.run_until_idle();
     for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
   }
+  // Batched: the same claim spawns, b in a row.
+  const std::size_t b = std::min(s.batch(), k);
+  for (done = 0; done + b <= s.count("samples");) {
+    for (std::size_t i = 0; i + b <= claims.size(); i += b, done += b) {
+      std::size_t j = i;
+      s.time_batch(b, [&] { claims[j++].spawn([&] { return rig.make(); }).detach(); });
+    }
+    claims.clear();
+    rt.run_until_idle();
+    for (std::size_t i = 0; i < k; ++i) claims.push_back(rt.claim_slab());
+  }
   claims.clear();
   rig.describe(s);
 }
@@ -66,7 +77,8 @@ ScenarioSpec claim_spawn_scenario() {
           "claim K slots, then spawn into each claim; and rejections on a full bounded slab",
           {{"k", "slots claimed before any spawn", {1024}, {1024, 16384}},
            {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
-           {"samples", "single claim spawns timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "single claim spawns timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           false,
           run};
 }

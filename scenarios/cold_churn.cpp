@@ -23,6 +23,8 @@ void run(Session& s) {
     s.end(1);
   }
   s.note_backend(rig.rt().backend().stats());
+  s.set_batched_unavailable(
+      "every operation follows its own cache-polluting walk: a batch would time warm operations");
   s.set_extra("polluter_bytes", polluter.bytes());
   rig.describe(s);
 }

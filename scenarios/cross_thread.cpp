@@ -75,6 +75,8 @@ void run(Session& s) {
       all(rt, box, s, sampling, tasks, std::max<std::size_t>(1, s.count("samples") / tasks)));
   stop = true;
   waker.join();
+  s.set_batched_unavailable(
+      "a wake-up's latency spans two threads and is stamped by the waker: it cannot be batched");
 }
 
 }  // namespace

@@ -74,6 +74,9 @@ void run(Session& s) {
               static_cast<double>(tls_frames.allocations - before) / static_cast<double>(ops));
   s.set_latency_of("create + resume + destroy, frame from a freelist");
   for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one([&] { one_op(&sink); });
+  for (std::size_t i = 0; i < s.count("samples") / s.batch(); ++i) {
+    s.time_batch(s.batch(), [&] { one_op(&sink); });
+  }
   s.set_frame_size(tls_frames.size);
   if (sink == 0) s.set_extra("impossible", true);  // keeps sink observable
 }
@@ -84,7 +87,8 @@ ScenarioSpec floor_scenario() {
   return {"floor",
           "create, resume and destroy a trivial coroutine, frames from a freelist, no executor",
           {{"ops", "operations in the timed batch", {4'000'000}, {20'000'000}},
-           {"samples", "single operations timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "single operations timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           false,
           run};
 }

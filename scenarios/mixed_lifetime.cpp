@@ -69,6 +69,14 @@ void run(Session& s) {
   s.set_latency_of("one spawn_slab call in the steady state (mixed frame sizes)");
   sampling = true;
   steady(s.count("samples"));
+  // Batched: b spawns in a row once b tasks have finished (the live set dips to width - b).
+  sampling = false;
+  const std::size_t b = std::min(s.batch(), width);
+  const std::uint64_t target = m.finished + s.count("samples");
+  while (m.finished < target) {
+    while (m.live + b > width) rt.run_one();
+    s.time_batch(b, spawn_one);
+  }
   s.note_backend(rt.backend().stats());
   s.set_extra("frame_sizes_bytes", sizes);
   s.set_frame_size(largest);
@@ -83,7 +91,8 @@ ScenarioSpec mixed_lifetime_scenario() {
       {{"width", "live tasks kept in the steady state", {1024}, {1024, 16384}},
        {"max_yields", "a task yields uniformly 0..max_yields times before finishing", {16}, {16}},
        {"ops", "tasks completed in the timed batch", {300'000}, {2'000'000}},
-       {"samples", "spawns timed for latency", {100'000}, {500'000}}},
+       {"samples", "spawns timed for latency", {100'000}, {500'000}},
+       {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
       false,
       run};
 }

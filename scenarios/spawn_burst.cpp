@@ -31,6 +31,14 @@ void run(Session& s) {
     }
     rt.run_until_idle();
   }
+  // Batched: the same spawns in batches (of K when K is smaller than the batch).
+  const std::size_t b = std::min(s.batch(), k);
+  for (std::size_t done = 0; done + b <= samples;) {
+    for (std::size_t i = 0; i + b <= k && done + b <= samples; i += b, done += b) {
+      s.time_batch(b, [&] { rig.spawn(); });
+    }
+    rt.run_until_idle();
+  }
   rig.describe(s);
 }
 
@@ -42,7 +50,8 @@ ScenarioSpec spawn_burst_scenario() {
           {{"k", "tasks spawned before any runs", {1024}, {16, 256, 1024, 4096, 16384, 65536}},
            {"frame", "target frame size in bytes", {256}, {256}},
            {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
-           {"samples", "single spawns timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "single spawns timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           true,
           run};
 }

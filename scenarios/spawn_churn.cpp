@@ -20,6 +20,7 @@ void run(Session& s) {
   s.note_backend(rig.rt().backend().stats());
   s.set_latency_of("spawn_slab + run to completion + free, one task");
   for (std::size_t i = 0; i < s.count("samples"); ++i) s.time_one(op);
+  for (std::size_t i = 0; i < s.count("samples") / s.batch(); ++i) s.time_batch(s.batch(), op);
   rig.describe(s);
 }
 
@@ -33,7 +34,8 @@ ScenarioSpec spawn_churn_scenario() {
             {64, 256, 1024},
             {64, 256, 1024}},
            {"ops", "operations in the timed batch", {1'000'000}, {5'000'000}},
-           {"samples", "single operations timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "single operations timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           true,
           run};
 }

@@ -45,6 +45,11 @@ void run(Session& s) {
     gaps.restart();
     round();
   }
+  gaps.enable_batched(s.batch());
+  for (std::size_t r = 0; r < sample_rounds; ++r) {
+    gaps.restart();
+    round();
+  }
 }
 
 }  // namespace
@@ -55,7 +60,8 @@ ScenarioSpec yield_dispatch_scenario() {
           {{"tasks", "tasks yielding side by side", {64}, {64, 4096}},
            {"yields", "yields per task", {100}, {100}},
            {"ops", "dispatches in the timed batch", {2'000'000}, {10'000'000}},
-           {"samples", "dispatches timed for latency", {200'000}, {1'000'000}}},
+           {"samples", "dispatches timed for latency", {200'000}, {1'000'000}},
+           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           false,
           run};
 }

@@ -11,25 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/driver/grid.hpp"
 #include "harness/driver/workers.hpp"
 #include "harness/report/callgrind_dump.hpp"
 
 namespace allocbench {
-
-// One scenario with one value for each of its parameters.
-struct GridPoint {
-  std::string scenario;
-  std::vector<std::pair<std::string, std::string>> params;  // name, value as the catalog has it
-  std::string label() const;                                // "spawn_churn frame=64 ops=1000000"
-};
-
-// Every parameter set of the scenarios in the mode (the catalog's "quick" or "full" lists; an
-// override fixes a value), in catalog order. Under callgrind each runs in its own worker process:
-// in a shared one, the heap left by earlier sets (latency histograms whose size depends on
-// timing) changes which path malloc takes later, and the instruction counts stop repeating.
-std::vector<GridPoint> expand_grid(
-    const nlohmann::json& catalog, const std::vector<std::string>& scenarios,
-    const std::string& mode, const std::vector<std::pair<std::string, std::uint64_t>>& overrides);
 
 // The first executable `valgrind` on PATH, or nullopt.
 std::optional<std::filesystem::path> find_valgrind();

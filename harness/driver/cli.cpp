@@ -1,6 +1,7 @@
 #include "harness/driver/cli.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,19 @@ std::uint64_t parse_positive(const std::string& flag, const std::string& text) {
     throw std::invalid_argument(flag + ": expected a positive integer, got '" + text + "'");
   }
   return v;
+}
+
+double parse_percent(const std::string& flag, const std::string& text, bool zero_ok) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end || !std::isfinite(v) || v < 0 ||
+      (v == 0 && !zero_ok) || v >= 100) {
+    throw std::invalid_argument(flag + ": expected a percentage " +
+                                (zero_ok ? "from 0" : "above 0") + " and below 100, got '" + text +
+                                "'");
+  }
+  return v / 100;
 }
 
 std::vector<std::string> split_list(const std::string& flag, const std::string& text) {
@@ -58,6 +72,7 @@ void reject_duplicates(const std::string& flag, const std::vector<std::string>& 
 
 struct RunText {
   std::string backends, scenarios, repetitions, threads, seed, timeout, out, micro_filter;
+  std::string noise_threshold, target_ci, max_repetitions, max_time, pin;
   std::vector<std::string> params;
   bool quick = false, full = false, micro = false, no_micro = false, micro_only = false,
        cache_sim = false;
@@ -71,7 +86,36 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
   if (run.count("--scenarios")) o.scenarios = split_list("--scenarios", t.scenarios);
   reject_duplicates("--backends", o.backends);
   reject_duplicates("--scenarios", o.scenarios);
-  if (run.count("--repetitions")) o.repetitions = parse_positive("--repetitions", t.repetitions);
+  if (run.count("--repetitions")) {
+    if (t.repetitions == "auto") {
+      o.auto_repetitions = true;
+    } else {
+      o.repetitions = parse_positive("--repetitions", t.repetitions);
+    }
+  }
+  if (run.count("--noise-threshold")) {
+    o.noise_threshold = parse_percent("--noise-threshold", t.noise_threshold);
+  }
+  for (const char* flag : {"--target-ci", "--max-repetitions", "--max-time"}) {
+    if (run.count(flag) && !o.auto_repetitions) {
+      throw std::invalid_argument(std::string(flag) + " needs --repetitions auto");
+    }
+  }
+  if (run.count("--target-ci")) o.target_ci = parse_percent("--target-ci", t.target_ci);
+  if (run.count("--max-repetitions")) {
+    o.max_repetitions = parse_positive("--max-repetitions", t.max_repetitions);
+  }
+  if (run.count("--max-time")) o.max_time_s = parse_positive("--max-time", t.max_time);
+  if (o.auto_repetitions) o.repetitions = o.max_repetitions;
+  if (run.count("--pin")) {
+    std::uint64_t cpu = 0;
+    const char* end = t.pin.data() + t.pin.size();
+    auto [p, ec] = std::from_chars(t.pin.data(), end, cpu);
+    if (t.pin.empty() || ec != std::errc() || p != end || cpu >= 1024) {
+      throw std::invalid_argument("--pin: expected a CPU number (0, 1, ...), got '" + t.pin + "'");
+    }
+    o.pin_cpu = static_cast<int>(cpu);
+  }
   if (run.count("--threads")) o.threads = parse_bounded("--threads", t.threads, kMaxThreads);
   if (run.count("--seed")) o.seed = parse_bounded("--seed", t.seed, kMaxSeed);
   if (run.count("--timeout")) o.timeout_s = parse_positive("--timeout", t.timeout);
@@ -106,6 +150,8 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
       throw std::invalid_argument("--cache-sim runs no micro benchmarks; drop --micro");
     }
     // callgrind's counts are deterministic: a second repetition would repeat the first.
+    if (o.auto_repetitions)
+      throw std::invalid_argument("--cache-sim runs one repetition, not auto");
     if (run.count("--repetitions") && o.repetitions != 1) {
       throw std::invalid_argument("--cache-sim runs one repetition; got --repetitions " +
                                   t.repetitions);
@@ -141,7 +187,19 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   auto* full =
       run->add_flag("--full", rt.full, "Full parameter set, 5 repetitions, micro benchmarks");
   quick->excludes(full);
-  run->add_option("--repetitions", rt.repetitions, "Runs of every worker (positive integer)");
+  run->add_option("--repetitions", rt.repetitions,
+                  "Runs of every worker (positive integer), or auto (see --target-ci)");
+  run->add_option("--noise-threshold", rt.noise_threshold,
+                  "Flag a result noisy when its CV exceeds PCT percent (default 5)");
+  run->add_option("--target-ci", rt.target_ci,
+                  "With --repetitions auto: stop when every median's 95% CI half-width is within "
+                  "PCT percent of it (default 3)");
+  run->add_option("--max-repetitions", rt.max_repetitions,
+                  "With --repetitions auto: at most N repetitions (default 30)");
+  run->add_option("--max-time", rt.max_time,
+                  "With --repetitions auto: start no repetition that would end after S seconds "
+                  "(default 3600)");
+  run->add_option("--pin", rt.pin, "Pin every worker to CPU N (sched_setaffinity)");
   run->add_option("--threads", rt.threads,
                   "Threads per worker (1 to " + std::to_string(kMaxThreads) + ", default 1)");
   run->add_option("--seed", rt.seed, "Seed passed to every worker (1 to 2^64-1, default 1)");
@@ -168,6 +226,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
       app.add_subcommand("compare", "Compare two reports, or backends within one report");
   compare->add_option("reports", co.files, "A.json [B.json]")->required()->expected(1, 2);
   compare->add_option("--baseline", baseline, "Compare every backend of one report to this one");
+  std::string min_effect, compare_noise, fail_if_slower, json_out;
+  compare->add_option("--min-effect", min_effect,
+                      "A significant change smaller than PCT percent is 'no change' (default 2)");
+  compare->add_option("--noise-threshold", compare_noise,
+                      "A side whose CV exceeds PCT percent is noisy (default 5)");
+  compare->add_option("--fail-if-slower", fail_if_slower,
+                      "Exit 1 when a row is significantly slower by more than PCT percent");
+  compare->add_option("--json", json_out, "Also write the comparison as JSON to FILE");
 
   ParseOutcome outcome;
   // CLI11 would call a mistyped subcommand "not expected"; say what it is.
@@ -206,6 +272,19 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
       } else if (co.files.size() != 2) {
         throw std::invalid_argument(
             "compare needs two reports (A.json B.json), or one with --baseline NAME");
+      }
+      if (compare->count("--min-effect")) {
+        co.min_effect = parse_percent("--min-effect", min_effect, true);
+      }
+      if (compare->count("--noise-threshold")) {
+        co.noise_threshold = parse_percent("--noise-threshold", compare_noise);
+      }
+      if (compare->count("--fail-if-slower")) {
+        co.fail_if_slower = parse_percent("--fail-if-slower", fail_if_slower, true);
+      }
+      if (compare->count("--json")) {
+        if (json_out.empty()) throw std::invalid_argument("--json: empty file name");
+        co.json_out = json_out;
       }
       outcome.command = co;
     }

@@ -38,6 +38,17 @@ struct RunOptions {
   // and, unless --scenarios, the scenarios in kCacheSimScenarios.
   bool cache_sim = false;
   bool scenarios_given = false;
+  // Statistics (README, "How sure each number is"): a result whose throughput CV exceeds
+  // noise_threshold is flagged "noisy".
+  double noise_threshold = 0.05;
+  // --repetitions auto: repeat until every result's median CI half-width is within target_ci of
+  // its median, or max_repetitions / max_time_s is reached.
+  bool auto_repetitions = false;
+  double target_ci = 0.03;
+  std::uint64_t max_repetitions = 30;
+  std::uint64_t max_time_s = 3600;
+  // --pin CPU: the driver pins itself (and so every worker it starts) to this CPU.
+  std::optional<int> pin_cpu;
 };
 
 // A cache-simulation run's default timeout (valgrind is tens of times slower) and scenarios:
@@ -51,6 +62,10 @@ inline const std::vector<std::string> kCacheSimScenarios = {"spawn_churn",    "s
 struct CompareOptions {
   std::vector<std::string> files;  // one with baseline, else two
   std::optional<std::string> baseline;
+  double min_effect = 0.02;              // a significant change smaller than this is "no change"
+  double noise_threshold = 0.05;         // CV above which a side is "noisy"
+  std::optional<double> fail_if_slower;  // exit 1 when a row is significantly slower by more
+  std::optional<std::string> json_out;   // also write the comparison as JSON here
 };
 
 using Command = std::variant<ListOptions, RunOptions, CompareOptions>;
@@ -67,6 +82,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
 // "--repetitions" "3" -> 3; throws std::invalid_argument naming the flag unless text is a
 // positive decimal integer that fits in 64 bits.
 std::uint64_t parse_positive(const std::string& flag, const std::string& text);
+
+// "2.5" -> 0.025 (a percentage as a fraction); throws std::invalid_argument naming the flag
+// unless text is a finite decimal number in (0, 100) ([0, 100) when zero_ok).
+double parse_percent(const std::string& flag, const std::string& text, bool zero_ok = false);
 
 // "a,b" -> {"a", "b"}; empty items are an error naming the flag.
 std::vector<std::string> split_list(const std::string& flag, const std::string& text);

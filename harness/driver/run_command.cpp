@@ -1,7 +1,11 @@
 #include "harness/driver/run_command.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -14,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/driver/cache_sim.hpp"
+#include "harness/driver/grid.hpp"
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/micro_runner.hpp"
 #include "harness/driver/workers.hpp"
@@ -23,6 +28,7 @@
 #include "harness/report/merge.hpp"
 #include "harness/report/protocol.hpp"
 #include "harness/report/schema.hpp"
+#include "harness/report/statistics.hpp"
 #include "harness/report/summary_reporter.hpp"
 
 namespace allocbench {
@@ -116,6 +122,72 @@ bool is_valgrind_line(std::string_view line) {
   return i > 2 && line.substr(i, 2) == "==";
 }
 
+// Pins this process (and so every worker it starts: affinity is inherited across fork and exec)
+// to one CPU. Throws UsageError when the CPU is not one this process may use.
+json pin_to_cpu(int cpu) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    throw UsageError(std::string("--pin: sched_getaffinity: ") + std::strerror(errno));
+  }
+  std::string list;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &allowed)) continue;
+    if (!list.empty()) list += ',';
+    list += std::to_string(c);
+  }
+  if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) {
+    throw UsageError("--pin: CPU " + std::to_string(cpu) +
+                     " is not available to this process; allowed CPUs: " + list);
+  }
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (::sched_setaffinity(0, sizeof one, &one) != 0) {
+    throw UsageError("--pin: sched_setaffinity(" + std::to_string(cpu) +
+                     "): " + std::strerror(errno));
+  }
+  return {{"cpu", cpu},
+          {"how", "sched_setaffinity on the driver, inherited by every worker it starts"},
+          {"allowed_before", list}};
+}
+
+// --repetitions auto: whether every result's median CI is narrow enough. Sets worst to the
+// widest relative half-width seen (or the reason one is unavailable) and its result's label.
+bool ci_target_met(const std::vector<BackendState>& states, double target, json& worst) {
+  std::map<std::string, std::vector<double>> samples;  // backend, scenario, params -> ops/s
+  for (const auto& s : states) {
+    if (s.failed) continue;
+    for (const json& output : s.outputs) {
+      for (const json& r : output["results"]) {
+        if (const json* v = json_at(r, {"ops_per_sec"}); v && v->is_number()) {
+          samples[s.name + " " + r["scenario"].get<std::string>() + " " +
+                  workload_label(r["params"])]
+              .push_back(v->get<double>());
+        }
+      }
+    }
+  }
+  bool met = !samples.empty();
+  double widest = -1;
+  worst = nullptr;
+  for (const auto& [label, xs] : samples) {
+    const MedianInterval ci = median_interval(xs);
+    if (!ci.available) {
+      worst = {{"result", label}, {"ci95", ci.reason}};
+      return false;
+    }
+    const double m = median(xs);
+    const double half = std::max(m - ci.low, ci.high - m) / m;
+    if (half > widest) {
+      widest = half;
+      worst = {{"result", label}, {"ci95_half_width_pct", 100 * half}};
+    }
+    met = met && half <= target;
+  }
+  return met;
+}
+
 void mark_failed(BackendState& b, const std::string& why) {
   b.failed = true;
   b.entry["status"] = "failed";
@@ -133,6 +205,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   json catalog;           // scenarios as the reference worker describes them
   std::string reference;  // the worker asked for scenarios and the machine description
   std::optional<fs::path> valgrind;
+  json pin = nullptr;
   const CacheGeometry geometry = cache_sim_geometry();
   try {
     if (o.cache_sim) {
@@ -154,6 +227,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     check_names("--backends", o.backends, found);
     backends = o.backends.empty() ? found : o.backends;
     dest = plan_destinations(o, stamp);
+    if (o.pin_cpu) pin = pin_to_cpu(*o.pin_cpu);
 
     // The reference worker describes the scenarios (all workers carry the same ones).
     reference =
@@ -247,16 +321,24 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     params[name] = value;
   }
 
-  // Under callgrind, one worker process per scenario and parameter set (see expand_grid); their
-  // outputs are joined into one run output, and the first failure fails the backend.
-  const std::vector<GridPoint> grid =
-      o.cache_sim ? expand_grid(catalog, scenarios, o.mode, o.params) : std::vector<GridPoint>{};
-  auto run_under_callgrind = [&](const fs::path& worker,
-                                 const std::function<void(std::string_view)>& progress) {
+  // One worker process per scenario and parameter set, in timed runs as under callgrind (see
+  // grid.hpp); their outputs are joined into one run output per backend and repetition, and the
+  // first failure fails the backend. The grid's order rotates with the repetition, as the
+  // backends' does.
+  const std::vector<GridPoint> grid = expand_grid(catalog, scenarios, o.mode, o.params);
+  auto run_grid = [&](const fs::path& worker, const std::vector<std::size_t>& points,
+                      const std::string& tag) {
     WorkerReply all;
     all.ok = true;
     all.output = {{"backend", json::object()}, {"results", json::array()}};
-    for (const GridPoint& point : grid) {
+    for (std::size_t at = 0; at < points.size() && !interrupt_requested(); ++at) {
+      const GridPoint& point = grid[points[at]];
+      const std::string point_tag = tag + point.label() + " (" + std::to_string(at + 1) + "/" +
+                                    std::to_string(points.size()) + "): ";
+      // valgrind's own banner and summary ("==123== ...") stay in the error tail, not progress.
+      auto progress = [&](std::string_view line) {
+        if (!(valgrind && is_valgrind_line(line))) err << point_tag << line << "\n";
+      };
       // The grid point carries the overrides, so only the arguments before them are kept.
       std::vector<std::string> args(run_args.begin(),
                                     run_args.begin() + static_cast<std::ptrdiff_t>(base_args));
@@ -265,8 +347,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
         args.push_back("--param");
         args.push_back(k + "=" + v);
       }
-      WorkerReply r = call_worker_under_callgrind(
-          {worker, args, timeout, progress, check_run_output}, *valgrind, geometry);
+      const WorkerCall call{worker, args, timeout, progress, check_run_output};
+      WorkerReply r =
+          valgrind ? call_worker_under_callgrind(call, *valgrind, geometry) : call_worker(call);
       if (!r.ok) {
         if (!r.interrupted) r.error = point.label() + ": " + r.error;
         return r;
@@ -274,21 +357,35 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       all.output["backend"] = r.output["backend"];
       for (auto& x : r.output["results"]) all.output["results"].push_back(std::move(x));
     }
+    if (interrupt_requested()) {
+      all.ok = false;
+      all.interrupted = true;
+    }
     return all;
   };
 
   json backend_order = json::array();
+  json grid_order = json::array();
   std::uint64_t completed = 0;
   const std::size_t n = states.size();
   const std::uint64_t scenario_reps = scenarios.empty() ? 0 : o.repetitions;
+  json auto_reps = nullptr;  // --repetitions auto: why it stopped
+  std::string stopped_because = "max_repetitions";
+  json worst = nullptr;
+  const auto reps_started = std::chrono::steady_clock::now();
+  double slowest_rep_s = 0;
   for (std::uint64_t rep = 0; rep < scenario_reps && !interrupt_requested(); ++rep) {
+    const auto rep_started = std::chrono::steady_clock::now();
     // Rotation: across n repetitions every backend runs first once, so none always gets the
-    // machine cold (or warm).
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < n; ++i) order.push_back((i + rep) % n);
+    // machine cold (or warm); the same for the parameter sets within a backend.
+    const std::vector<std::size_t> order = rotated_order(n, rep);
+    const std::vector<std::size_t> points = rotated_order(grid.size(), rep);
     json names = json::array();
     for (auto i : order) names.push_back(states[i].name);
     backend_order.push_back(names);
+    json labels = json::array();
+    for (auto i : points) labels.push_back(grid[i].label());
+    grid_order.push_back(labels);
 
     std::vector<std::pair<std::size_t, json>> this_rep;
     for (std::size_t pos = 0; pos < n && !interrupt_requested(); ++pos) {
@@ -302,16 +399,11 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       }
       const std::uint64_t left =
           (n - pos - 1) + (o.repetitions - rep - 1) * static_cast<std::uint64_t>(n);
-      err << tag << "starting; " << left << " worker run" << (left == 1 ? "" : "s")
-          << " left after this one\n";
+      err << tag << "starting " << grid.size() << " worker process"
+          << (grid.size() == 1 ? "" : "es") << "; " << left << " backend run"
+          << (left == 1 ? "" : "s") << " left after this one\n";
       const auto started = std::chrono::steady_clock::now();
-      // valgrind's own banner and summary ("==123== ...") stay in the error tail, not progress.
-      auto progress = [&](std::string_view line) {
-        if (!(valgrind && is_valgrind_line(line))) err << tag << line << "\n";
-      };
-      const WorkerReply r = valgrind ? run_under_callgrind(worker_path(dir, s.name), progress)
-                                     : call_worker({worker_path(dir, s.name), run_args, timeout,
-                                                    progress, check_run_output});
+      const WorkerReply r = run_grid(worker_path(dir, s.name), points, tag);
       if (r.interrupted) break;
       if (!r.ok) {
         err << tag << "FAILED: " << r.error << "\n";
@@ -339,9 +431,46 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       states[i].outputs.push_back(std::move(output));
     }
     ++completed;
+    if (o.auto_repetitions) {
+      const auto now = std::chrono::steady_clock::now();
+      slowest_rep_s =
+          std::max(slowest_rep_s, std::chrono::duration<double>(now - rep_started).count());
+      const double elapsed = std::chrono::duration<double>(now - reps_started).count();
+      if (ci_target_met(states, o.target_ci, worst)) {
+        stopped_because = "target_ci";
+        break;
+      }
+      if (elapsed + slowest_rep_s > static_cast<double>(o.max_time_s)) {
+        stopped_because = "max_time";
+        break;
+      }
+      err << "[auto] after " << completed << " repetition" << (completed == 1 ? "" : "s")
+          << ": widest CI " << worst.dump() << "; target " << 100 * o.target_ci << " %\n";
+    }
+  }
+  if (o.auto_repetitions) {
+    if (interrupt_requested()) stopped_because = "interrupted";
+    const std::map<std::string, std::string> why = {
+        {"target_ci", "every result's median 95 % CI half-width is within --target-ci"},
+        {"max_time", "the next repetition would have ended after --max-time"},
+        {"max_repetitions", "--max-repetitions reached before the CI target"},
+        {"interrupted", "interrupted"}};
+    auto_reps = {
+        {"target_ci_pct", 100 * o.target_ci},
+        {"max_repetitions", o.max_repetitions},
+        {"max_time_s", o.max_time_s},
+        {"stopped_because", stopped_because},
+        {"explanation", why.at(stopped_because)},
+        {"widest", worst},
+        {"seconds",
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - reps_started).count()}};
+    err << "[auto] stopped after " << completed << " repetitions: " << why.at(stopped_because)
+        << "\n";
   }
   json micro = json::object();
   bool micro_failed = false;
+  // Google Benchmark repeats as the scenarios did (5 when auto ran no scenarios).
+  const std::uint64_t micro_reps = o.auto_repetitions ? (completed ? completed : 5) : o.repetitions;
   if (o.micro) {
     for (std::size_t i = 0; i < n && !interrupt_requested(); ++i) {
       const std::string& b = states[i].name;
@@ -349,7 +478,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
           "[micro] " + b + " (" + std::to_string(i + 1) + "/" + std::to_string(n) + "): ";
       err << tag << "starting\n";
       const auto started = std::chrono::steady_clock::now();
-      MicroReply m = run_micro({dir, b, o.repetitions, o.micro_filter, timeout,
+      MicroReply m = run_micro({dir, b, micro_reps, o.micro_filter, timeout,
                                 [&](std::string_view line) { err << tag << line << "\n"; }});
       if (m.interrupted) break;
       if (!m.ok) {
@@ -376,7 +505,10 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   report["generated_at"] = utc_now(false);
   report["machine"] = machine;
   report["config"] = {{"mode", o.mode},
-                      {"repetitions", o.repetitions},
+                      {"repetitions", o.auto_repetitions ? completed : o.repetitions},
+                      {"repetitions_mode", o.auto_repetitions ? "auto" : "fixed"},
+                      {"noise_threshold_pct", 100 * o.noise_threshold},
+                      {"pin", pin},
                       {"repetitions_completed", completed},
                       {"seed", o.seed},
                       {"threads", o.threads},
@@ -385,9 +517,14 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
                       {"backends", backends},
                       {"scenarios", scenarios},
                       {"backend_order", backend_order},
+                      {"isolation",
+                       "one worker process per backend, scenario and parameter set in every "
+                       "repetition"},
+                      {"grid_order", grid_order},
                       {"cache_sim", o.cache_sim},
                       {"micro", o.micro},
                       {"interrupted", interrupted}};
+  if (o.auto_repetitions) report["config"]["auto_repetitions"] = auto_reps;
   if (o.cache_sim) {
     report["config"]["cache_sim_geometry"] = geometry_json(geometry);
     report["config"]["cache_sim_note"] =
@@ -396,7 +533,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
         "latency are unavailable (timing under valgrind is not meaningful)";
   }
   if (o.micro) {
-    report["config"]["micro_repetitions"] = o.repetitions;
+    report["config"]["micro_repetitions"] = micro_reps;
     if (o.micro_filter) report["config"]["micro_filter"] = *o.micro_filter;
   }
   std::vector<BackendRuns> runs;
@@ -409,7 +546,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   std::optional<double> tsc_ghz = number_at(machine, {"tsc_ghz"});
   try {
-    report["results"] = merge_results(runs, tsc_ghz);
+    report["results"] = merge_results(
+        runs,
+        MergeOptions{tsc_ghz, number_at(machine, {"timer", "resolution_ns"}), o.noise_threshold});
     if (o.cache_sim) mark_timing_unavailable(report["results"]);
   } catch (const std::exception& e) {
     err << "allocbench run: cannot merge the workers' results: " << e.what() << "\n";

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/probes/cpufreq.hpp"
 #include "harness/probes/cycle_clock.hpp"
 #include "harness/probes/perf_counters.hpp"
 #include "harness/probes/timer.hpp"
@@ -200,6 +201,7 @@ nlohmann::json machine_info() {
       {"available", perf.available()},
       {"reason", perf.available() ? nlohmann::json() : nlohmann::json(perf.reason())}};
   if (perf.available()) m["hw_counters"]["llc_event"] = perf.llc_event();
+  m["cpufreq"] = cpufreq_info();
   return m;
 }
 

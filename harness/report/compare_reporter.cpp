@@ -1,6 +1,8 @@
 #include "harness/report/compare_reporter.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -11,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/json_access.hpp"
+#include "harness/report/merge.hpp"
+#include "harness/report/statistics.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace allocbench {
@@ -19,48 +23,201 @@ namespace {
 
 using nlohmann::json;
 
-struct Range {
-  double lo, hi;
-};
-
-std::optional<Range> throughput_range(const json& r) {
-  auto lo = number_at(r, {"throughput", "ops_per_sec", "min"});
-  auto hi = number_at(r, {"throughput", "ops_per_sec", "max"});
-  if (!lo || !hi) return std::nullopt;
-  return Range{*lo, *hi};
-}
-
-std::optional<Range> p99_range(const json& r) {
-  const json* s = json_at(r, {"latency_ns", "p99_samples"});
-  if (!s || !s->is_array() || s->empty()) return std::nullopt;
-  std::optional<Range> out;
+std::vector<double> ops_samples(const json& r) {
+  std::vector<double> out;
+  const json* s = json_at(r, {"throughput", "ops_per_sec", "samples"});
+  if (!s || !s->is_array()) return out;
   for (const json& v : *s) {
-    if (!v.is_number()) return std::nullopt;
-    const double x = v.get<double>();
-    out = out ? Range{std::min(out->lo, x), std::max(out->hi, x)} : Range{x, x};
+    if (v.is_number() && v.get<double>() > 0) out.push_back(v.get<double>());
   }
   return out;
 }
 
-// "1.05x*" when the ranges are disjoint, "1.05x" when they overlap or are unknown.
-std::string marked_ratio(std::optional<double> b, std::optional<double> a, std::optional<Range> rb,
-                         std::optional<Range> ra) {
-  std::string s = format_ratio(b, a);
-  if (s != "n/a" && ra && rb && (rb->lo > ra->hi || rb->hi < ra->lo)) s += '*';
-  return s;
+json side_json(const std::vector<double>& xs, double noise_threshold) {
+  const auto cv = coefficient_of_variation(xs);
+  return {{"n", xs.size()},
+          {"median", xs.empty() ? json(nullptr) : json(median(xs))},
+          {"cv", cv ? json(*cv) : json(nullptr)},
+          {"noisy", cv && *cv > noise_threshold}};
 }
 
-std::vector<std::string> compare_cells(const json& a, const json& b) {
-  auto ops_a = number_at(a, {"throughput", "ops_per_sec", "median"});
-  auto ops_b = number_at(b, {"throughput", "ops_per_sec", "median"});
-  auto p99_a = number_at(a, {"latency_ns", "p99"});
-  auto p99_b = number_at(b, {"latency_ns", "p99"});
-  return {format_rate(ops_a),
-          format_rate(ops_b),
-          marked_ratio(ops_b, ops_a, throughput_range(b), throughput_range(a)),
-          format_fixed(p99_a),
-          format_fixed(p99_b),
-          marked_ratio(p99_b, p99_a, p99_range(b), p99_range(a))};
+// One matched row's statistics: B against A (A the baseline).
+json row_statistics(const json& a, const json& b, const CompareSettings& st) {
+  const std::vector<double> xa = ops_samples(a), xb = ops_samples(b);
+  json row = {{"backend", b["backend"]},
+              {"scenario", b["scenario"]},
+              {"params", b["params"]},
+              {"a", side_json(xa, st.noise_threshold)},
+              {"b", side_json(xb, st.noise_threshold)}};
+  if (a["backend"] != b["backend"]) row["baseline"] = a["backend"];
+  const auto p99_a = number_at(a, {"latency_ns", "p99"});
+  const auto p99_b = number_at(b, {"latency_ns", "p99"});
+  row["p99_ns"] = {{"a", p99_a ? json(*p99_a) : json(nullptr)},
+                   {"b", p99_b ? json(*p99_b) : json(nullptr)}};
+  for (const auto& [side, r] :
+       {std::pair<const char*, const json*>{"a_timer_step_ns", &a}, {"b_timer_step_ns", &b}}) {
+    if (const auto step = number_at(*r, {"latency_ns", "timer_step_ns"})) {
+      row["p99_ns"][side] = *step;
+    }
+  }
+  if (xa.empty() || xb.empty()) {
+    row["verdict"] = "n/a";
+    row["why"] = "no throughput samples on " + std::string(xa.empty() ? "A" : "B");
+    return row;
+  }
+  const RatioInterval ri = ratio_interval(xa, xb, 1 - st.alpha);
+  const MannWhitney mw = mann_whitney(xb, xa);
+  row["ratio"] = ri.ratio;
+  row["change_pct"] = 100 * (ri.ratio - 1);
+  row["ratio_ci95"] = ri.available ? json{{"low", ri.low},
+                                          {"high", ri.high},
+                                          {"coverage", ri.coverage},
+                                          {"method", "pairwise ratios b_j/a_i (Moses)"}}
+                                   : json{{"source", "unavailable"}, {"reason", ri.reason}};
+  row["p_value"] = mw.p;
+  row["test"] = "Mann-Whitney U, two-sided, " + mw.method;
+  const bool noisy = row["a"]["noisy"].get<bool>() || row["b"]["noisy"].get<bool>();
+  const double effect = std::fabs(ri.ratio - 1);
+  std::string verdict;
+  if (min_two_sided_p(xa.size(), xb.size()) > st.alpha) {
+    verdict = "too few repetitions";
+  } else if (mw.p < st.alpha && effect >= st.min_effect) {
+    verdict = ri.ratio > 1 ? "faster" : "slower";
+  } else if (mw.p >= st.alpha && effect >= st.min_effect && noisy) {
+    verdict = "noisy";
+  } else {
+    verdict = "no change";
+  }
+  row["verdict"] = verdict;
+  return row;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string pct(const json& v) {
+  return v.is_number() ? fmt("%.1f%%", 100 * v.get<double>()) : "n/a";
+}
+
+std::vector<std::string> compare_cells(const json& row) {
+  const json& a = row["a"];
+  const json& b = row["b"];
+  auto opt = [](const json& v) {
+    return v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt;
+  };
+  const json& p99 = row["p99_ns"];
+  const auto step_a = opt(p99.value("a_timer_step_ns", json())),
+             step_b = opt(p99.value("b_timer_step_ns", json()));
+  const bool coarse =
+      within_few_steps(opt(p99["a"]), step_a) || within_few_steps(opt(p99["b"]), step_b);
+  std::string ci = "n/a", p = "n/a", ratio = "n/a";
+  if (row.contains("ratio")) {
+    ratio = fmt("%.3fx", row["ratio"].get<double>());
+    const json& c = row["ratio_ci95"];
+    ci = c.contains("low")
+             ? fmt("%.3f", c["low"].get<double>()) + "-" + fmt("%.3f", c["high"].get<double>())
+             : "too few reps";
+    p = fmt("%.3g", row["p_value"].get<double>());
+  }
+  return {format_rate(opt(a["median"])), format_rate(opt(b["median"])), ratio, ci, p,
+          pct(a["cv"]) + (a["noisy"].get<bool>() ? "!" : "") + " / " + pct(b["cv"]) +
+              (b["noisy"].get<bool>() ? "!" : ""),
+          row["verdict"].get<std::string>(), format_single_op(opt(p99["a"]), step_a),
+          format_single_op(opt(p99["b"]), step_b),
+          // A ratio of two step counts (20 vs 10 ns) would claim a 2x that is one step.
+          coarse ? "coarse" : format_ratio(opt(p99["b"]), opt(p99["a"]))};
+}
+
+TextTable stats_table(const std::string& a, const std::string& b) {
+  return TextTable({"backend", "scenario", "params", "ops/s " + a, "ops/s " + b, b + "/" + a,
+                    "95% CI", "p", "CV " + a + " / " + b, "verdict", "p99 ns " + a, "p99 ns " + b,
+                    "p99 " + b + "/" + a});
+}
+
+std::string settings_line(const CompareSettings& st) {
+  std::string s =
+      "ops/s ratio with its 95% CI (pairwise ratios, distribution-free) and a two-sided "
+      "Mann-Whitney U p over the repetitions; verdict at alpha " +
+      fmt("%.2f", st.alpha) + " with a minimum effect of " + fmt("%.1f%%", 100 * st.min_effect) +
+      "; CV above " + fmt("%.1f%%", 100 * st.noise_threshold) + " is noisy (!)";
+  if (st.fail_if_slower) {
+    s += "; gate: fail if significantly slower by more than " +
+         fmt("%.1f%%", 100 * *st.fail_if_slower);
+  }
+  return s + "\n";
+}
+
+// Warnings, the verdict counts and the gate, shared by both comparisons.
+void finish(Comparison& c, const CompareSettings& st) {
+  json& rows = c.json["rows"];
+  std::map<std::string, int> counts;
+  std::set<std::pair<std::size_t, std::size_t>> too_few;
+  json gate_rows = json::array();
+  for (const json& r : rows) {
+    ++counts[r["verdict"].get<std::string>()];
+    const std::size_t na = r["a"]["n"], nb = r["b"]["n"];
+    if (na && nb && min_two_sided_p(na, nb) > st.alpha) too_few.insert({na, nb});
+    if (st.fail_if_slower && r["verdict"] == "slower" &&
+        r["ratio"].get<double>() < 1 - *st.fail_if_slower) {
+      gate_rows.push_back(r["backend"].get<std::string>() + " " + r["scenario"].get<std::string>() +
+                          " " + workload_label(r["params"]) + ": " +
+                          fmt("%.1f%%", -r["change_pct"].get<double>()) + " slower");
+    }
+  }
+  json warnings = json::array();
+  for (const auto& [na, nb] : too_few) {
+    warnings.push_back("with " + std::to_string(na) + " and " + std::to_string(nb) +
+                       " repetitions the smallest possible p-value is " +
+                       fmt("%.3f", min_two_sided_p(na, nb)) + ", above alpha " +
+                       fmt("%.2f", st.alpha) +
+                       ": no row can be called faster or slower (4 and 4 are the fewest that can; "
+                       "9 or more see changes of a few percent)");
+  }
+  json summary = json::object();
+  for (const auto& [k, v] : counts) summary[k] = v;
+  c.json["summary"] = summary;
+  c.json["warnings"] = warnings;
+  c.gate_failed = !gate_rows.empty();
+  c.json["gate"] = {
+      {"fail_if_slower_pct", st.fail_if_slower ? json(100 * *st.fail_if_slower) : json(nullptr)},
+      {"failed", c.gate_failed},
+      {"rows", gate_rows}};
+  std::string tail;
+  if (!rows.empty()) {
+    tail += "verdicts:";
+    for (const auto& [k, v] : counts) tail += " " + k + " " + std::to_string(v) + ";";
+    tail.back() = '\n';
+  }
+  for (const auto& w : warnings) tail += "warning: " + w.get<std::string>() + "\n";
+  if (st.fail_if_slower) {
+    tail += c.gate_failed
+                ? "GATE FAILED (--fail-if-slower " + fmt("%g", 100 * *st.fail_if_slower) + "):\n"
+                : "gate passed: no row significantly slower by more than " +
+                      fmt("%g%%", 100 * *st.fail_if_slower) + "\n";
+    for (const auto& g : gate_rows) tail += "  " + g.get<std::string>() + "\n";
+  }
+  // Before the micro and callgrind sections: right under the table it explains.
+  const std::size_t at = c.text.find("\x1f");
+  if (at == std::string::npos) {
+    c.text += tail;
+  } else {
+    c.text.replace(at, 1, tail);
+  }
+}
+
+json settings_json(const CompareSettings& st) {
+  return {{"alpha", st.alpha},
+          {"min_effect_pct", 100 * st.min_effect},
+          {"noise_threshold_pct", 100 * st.noise_threshold},
+          {"ci",
+           "95 % distribution-free interval of the ratio of locations from the pairwise "
+           "ratios b_j/a_i (Moses / Hodges-Lehmann); point estimate: ratio of medians"},
+          {"test",
+           "Mann-Whitney U over the repetitions' ops/s samples, two-sided (exact without "
+           "ties and up to 50 samples a side, else normal approximation)"}};
 }
 
 std::string row_key(const json& r) {
@@ -143,15 +300,22 @@ TextTable callgrind_table(const char* a, const char* b) {
 
 }  // namespace
 
-std::string format_compare(const json& a, const json& b, const std::string& a_label,
-                           const std::string& b_label) {
+Comparison compare_reports(const json& a, const json& b, const std::string& a_label,
+                           const std::string& b_label, const CompareSettings& st) {
+  Comparison c;
+  c.json = {{"kind", "reports"},
+            {"a", {{"file", a_label}, {"generated_at", string_at(a, {"generated_at"}, "?")}}},
+            {"b", {{"file", b_label}, {"generated_at", string_at(b, {"generated_at"}, "?")}}},
+            {"settings", settings_json(st)},
+            {"rows", json::array()},
+            {"only_in_a", json::array()},
+            {"only_in_b", json::array()}};
   std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
                     ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
-                    "ratios are B/A; * = the repetitions' min-max ranges do not overlap\n\n";
+                    settings_line(st) + "\n";
   std::map<std::string, const json*> in_b;
   for (const json& r : b["results"]) in_b.emplace(row_key(r), &r);
-  TextTable table({"backend", "scenario", "params", "ops/s A", "ops/s B", "B/A", "p99 ns A",
-                   "p99 ns B", "B/A"});
+  TextTable table = stats_table("A", "B");
   std::set<std::string> matched;
   std::vector<std::string> only_a, only_b;
   TextTable cg_table = callgrind_table("A", "B");
@@ -170,12 +334,15 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
                                     r["scenario"].get<std::string>(), params_label(r["params"])};
     if (has_callgrind(r) && has_callgrind(*it->second)) {
       std::vector<std::string> cg = row;
-      for (auto& c : callgrind_cells(r, *it->second)) cg.push_back(std::move(c));
+      for (auto& x : callgrind_cells(r, *it->second)) cg.push_back(std::move(x));
       cg_table.add(std::move(cg));
       ++cg_rows;
+      continue;  // no timing under callgrind
     }
-    for (auto& c : compare_cells(r, *it->second)) row.push_back(std::move(c));
+    json stats = row_statistics(r, *it->second, st);
+    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
     table.add(std::move(row));
+    c.json["rows"].push_back(std::move(stats));
   }
   for (const json& r : b["results"]) {
     if (!matched.count(row_key(r))) {
@@ -183,9 +350,16 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
                        " " + params_label(r["params"]));
     }
   }
-  out += matched.empty() ? "no results in common\n" : table.render();
-  for (const auto& l : only_a) out += "only in A: " + l + "\n";
-  for (const auto& l : only_b) out += "only in B: " + l + "\n";
+  out += matched.empty() ? "no results in common\n" : c.json["rows"].empty() ? "" : table.render();
+  out += "\x1f";  // where finish() puts the verdict counts and warnings
+  for (const auto& l : only_a) {
+    out += "only in A: " + l + "\n";
+    c.json["only_in_a"].push_back(l);
+  }
+  for (const auto& l : only_b) {
+    out += "only in B: " + l + "\n";
+    c.json["only_in_b"].push_back(l);
+  }
   if (cg_rows)
     out += "\ncallgrind cache simulation, per operation (ratios B/A)\n" + cg_table.render();
 
@@ -194,19 +368,28 @@ std::string format_compare(const json& a, const json& b, const std::string& a_la
     out += "\nmicro: not compared (" +
            std::string(ma.empty() && mb.empty() ? "neither report has" : "only one report has") +
            " micro benchmark rows)\n";
-    return out;
+  } else {
+    TextTable micro({"backend", "benchmark", "A", "B", "B/A", "real_time B/A"});
+    for (const auto& backend : ma) {
+      if (std::find(mb.begin(), mb.end(), backend) == mb.end()) continue;
+      add_micro_rows(micro, backend, micro_medians(a, backend), micro_medians(b, backend));
+    }
+    out +=
+        "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
+        micro.render();
   }
-  TextTable micro({"backend", "benchmark", "A", "B", "B/A", "real_time B/A"});
-  for (const auto& backend : ma) {
-    if (std::find(mb.begin(), mb.end(), backend) == mb.end()) continue;
-    add_micro_rows(micro, backend, micro_medians(a, backend), micro_medians(b, backend));
-  }
-  out += "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
-         micro.render();
-  return out;
+  c.text = std::move(out);
+  finish(c, st);
+  return c;
 }
 
-std::string format_baseline(const json& report, const std::string& baseline) {
+std::string format_compare(const json& a, const json& b, const std::string& a_label,
+                           const std::string& b_label) {
+  return compare_reports(a, b, a_label, b_label).text;
+}
+
+Comparison compare_baseline(const json& report, const std::string& baseline,
+                            const CompareSettings& st) {
   std::map<std::string, const json*> base;  // scenario + params -> baseline row
   std::set<std::string> backends;
   for (const json& r : report["results"]) {
@@ -224,11 +407,15 @@ std::string format_baseline(const json& report, const std::string& baseline) {
         "baseline '" + baseline + "' has no results in this report" +
         (names.empty() ? " (it has no results at all)" : "; backends with results: " + names));
   }
-  std::string out = "every backend against " + baseline + " (" +
-                    string_at(report, {"generated_at"}, "?") + ")\n" + "ratios are backend/" +
-                    baseline + "; * = the repetitions' min-max ranges do not overlap\n\n";
-  TextTable table({"backend", "scenario", "params", "ops/s base", "ops/s", "ratio", "p99 ns base",
-                   "p99 ns", "ratio"});
+  Comparison c;
+  c.json = {{"kind", "baseline"},
+            {"baseline", baseline},
+            {"generated_at", string_at(report, {"generated_at"}, "?")},
+            {"settings", settings_json(st)},
+            {"rows", json::array()}};
+  std::string out = "every backend (B) against " + baseline + " (A) (" +
+                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) + "\n";
+  TextTable table = stats_table("A", "B");
   TextTable cg_table = callgrind_table("base", "backend");
   std::size_t cg_rows = 0;
   for (const json& r : report["results"]) {
@@ -239,14 +426,20 @@ std::string format_baseline(const json& report, const std::string& baseline) {
                                     r["scenario"].get<std::string>(), params_label(r["params"])};
     if (has_callgrind(r) && has_callgrind(*it->second)) {
       std::vector<std::string> cg = row;
-      for (auto& c : callgrind_cells(*it->second, r)) cg.push_back(std::move(c));
+      for (auto& x : callgrind_cells(*it->second, r)) cg.push_back(std::move(x));
       cg_table.add(std::move(cg));
       ++cg_rows;
+      continue;
     }
-    for (auto& c : compare_cells(*it->second, r)) row.push_back(std::move(c));
+    json stats = row_statistics(*it->second, r, st);
+    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
     table.add(std::move(row));
+    c.json["rows"].push_back(std::move(stats));
   }
-  out += micro_only ? "no scenario results (a micro-only report)\n" : table.render();
+  out += micro_only               ? "no scenario results (a micro-only report)\n"
+         : c.json["rows"].empty() ? ""
+                                  : table.render();
+  out += "\x1f";
   if (cg_rows) {
     out += "\ncallgrind cache simulation, per operation (ratios backend/" + baseline + ")\n" +
            cg_table.render();
@@ -255,17 +448,24 @@ std::string format_baseline(const json& report, const std::string& baseline) {
   const auto mb = micro_backends(report);
   if (std::find(mb.begin(), mb.end(), baseline) == mb.end()) {
     out += "\nmicro: not compared (no micro benchmark rows for " + baseline + ")\n";
-    return out;
+  } else {
+    TextTable micro({"backend", "benchmark", "base", "value", "ratio", "real_time ratio"});
+    const auto base_rows = micro_medians(report, baseline);
+    for (const auto& backend : mb) {
+      if (backend != baseline)
+        add_micro_rows(micro, backend, base_rows, micro_medians(report, backend));
+    }
+    out +=
+        "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
+        micro.render();
   }
-  TextTable micro({"backend", "benchmark", "base", "value", "ratio", "real_time ratio"});
-  const auto base_rows = micro_medians(report, baseline);
-  for (const auto& backend : mb) {
-    if (backend != baseline)
-      add_micro_rows(micro, backend, base_rows, micro_medians(report, backend));
-  }
-  out += "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
-         micro.render();
-  return out;
+  c.text = std::move(out);
+  finish(c, st);
+  return c;
+}
+
+std::string format_baseline(const json& report, const std::string& baseline) {
+  return compare_baseline(report, baseline).text;
 }
 
 }  // namespace allocbench

@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "harness/probes/histogram.hpp"
+#include "harness/report/json_access.hpp"
+#include "harness/report/statistics.hpp"
 
 namespace allocbench {
 
@@ -42,7 +44,7 @@ struct Converter {
 };
 
 json latency(const Histogram& merged, const std::vector<Histogram>& per_rep, const Converter& conv,
-             bool want_ns) {
+             bool want_ns, bool batched) {
   if (merged.count() == 0) return unavailable("no latency samples were recorded");
   auto to = [&](double v) { return want_ns ? conv.ns(v) : conv.cycles(v); };
   if (!to(1.0)) {
@@ -62,6 +64,13 @@ json latency(const Histogram& merged, const std::vector<Histogram>& per_rep, con
     if (h.count()) samples.push_back(*to(static_cast<double>(h.value_at_percentile(99))));
   }
   out["p99_samples"] = std::move(samples);
+  if (batched) {
+    json p50 = json::array();
+    for (const auto& h : per_rep) {
+      if (h.count()) p50.push_back(*to(static_cast<double>(h.value_at_percentile(50))));
+    }
+    out["p50_samples"] = std::move(p50);
+  }
   return out;
 }
 
@@ -106,7 +115,34 @@ json first_of(const std::vector<const json*>& reps, const char* key, json fallba
   return fallback;
 }
 
-json merge_group(const std::string& backend, const Group& g, std::optional<double> tsc_ghz) {
+// The batched latency of a group: every repetition must have it, else it is unavailable with
+// the worker's reason.
+void merge_batched(const Group& g, const MergeOptions& o, json& out) {
+  std::vector<Histogram> per_rep;
+  json batch = nullptr;
+  for (const json* r : g.reps) {
+    const json* h = json_at(*r, {"latency_batched_histogram"});
+    if (!h) {
+      const std::string why =
+          string_at(*r, {"latency_batched_unavailable"}, "the worker recorded no batched latency");
+      out["latency_batched_ns"] = unavailable(why);
+      out["latency_batched_cycles"] = unavailable(why);
+      return;
+    }
+    per_rep.push_back(Histogram::from_json(*h));
+    if (const json* b = json_at(*r, {"latency_batch"}); b && b->is_number()) batch = *b;
+  }
+  Histogram merged(per_rep.front().unit());
+  for (const auto& h : per_rep) merged.merge(h);
+  const Converter conv{merged.unit(), o.tsc_ghz && *o.tsc_ghz > 0 ? o.tsc_ghz : std::nullopt};
+  out["latency_batched_ns"] = latency(merged, per_rep, conv, true, true);
+  out["latency_batched_cycles"] = latency(merged, per_rep, conv, false, true);
+  for (const char* k : {"latency_batched_ns", "latency_batched_cycles"}) {
+    if (!out[k].contains("source")) out[k]["batch"] = batch;
+  }
+}
+
+json merge_group(const std::string& backend, const Group& g, const MergeOptions& o) {
   std::vector<double> samples;
   std::vector<Histogram> per_rep;
   for (const json* r : g.reps) {
@@ -115,7 +151,7 @@ json merge_group(const std::string& backend, const Group& g, std::optional<doubl
   }
   Histogram merged(per_rep.front().unit());
   for (const auto& h : per_rep) merged.merge(h);
-  const Converter conv{merged.unit(), tsc_ghz && *tsc_ghz > 0 ? tsc_ghz : std::nullopt};
+  const Converter conv{merged.unit(), o.tsc_ghz && *o.tsc_ghz > 0 ? o.tsc_ghz : std::nullopt};
 
   json out;
   out["backend"] = backend;
@@ -126,12 +162,39 @@ json merge_group(const std::string& backend, const Group& g, std::optional<doubl
                                       {"min", *std::min_element(samples.begin(), samples.end())},
                                       {"max", *std::max_element(samples.begin(), samples.end())},
                                       {"samples", samples}};
-  out["latency_ns"] = latency(merged, per_rep, conv, true);
-  out["latency_cycles"] = latency(merged, per_rep, conv, false);
+  out["throughput"]["ops_per_sec"].update(sample_statistics(samples));
+  const json& cv = out["throughput"]["ops_per_sec"]["cv"];
+  out["noisy"] = cv.is_number() && cv.get<double>() > o.noise_threshold;
+  out["latency_ns"] = latency(merged, per_rep, conv, true, false);
+  out["latency_cycles"] = latency(merged, per_rep, conv, false, false);
+  if (o.timer_step_ns && out["latency_ns"].is_object() && !out["latency_ns"].contains("source")) {
+    out["latency_ns"]["timer_step_ns"] = *o.timer_step_ns;
+  }
+  merge_batched(g, o, out);
   out["memory"] = merge_memory(g.reps);
   out["allocations_per_op"] = max_numeric(g.reps, "allocations_per_op");
   out["backend_allocations_per_op"] = max_numeric(g.reps, "backend_allocations_per_op");
   out["cache"] = first_of(g.reps, "cache", unavailable("the worker reported no cache figures"));
+  // Which worker process measured each repetition, and how many parameter sets it had run before
+  // (0: a fresh process; README, "Isolation").
+  json pids = json::array();
+  json earlier = nullptr;
+  for (const json* r : g.reps) {
+    const json* p = json_at(*r, {"process", "pid"});
+    const json* e = json_at(*r, {"process", "earlier_runs"});
+    if (p && p->is_number_integer()) pids.push_back(*p);
+    if (e && e->is_number_unsigned()) {
+      earlier = earlier.is_null()
+                    ? *e
+                    : json(std::max(earlier.get<std::uint64_t>(), e->get<std::uint64_t>()));
+    }
+  }
+  if (!pids.empty()) {
+    out["process"] = {{"pids", pids}, {"earlier_runs_max", earlier}};
+    if (const json* c = json_at(*g.reps.front(), {"process", "cpus_allowed"})) {
+      out["process"]["cpus_allowed"] = *c;
+    }
+  }
   // What one timed operation is, and scenario-specific figures (rejections, frame sizes...):
   // the same in every repetition but the last word goes to the first.
   out["latency_of"] = first_of(g.reps, "latency_of", nullptr);
@@ -150,7 +213,25 @@ double median(std::vector<double> xs) {
   return n % 2 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2.0;
 }
 
-json merge_results(const std::vector<BackendRuns>& runs, std::optional<double> tsc_ghz) {
+json sample_statistics(const std::vector<double>& samples) {
+  json out;
+  const auto cv = coefficient_of_variation(samples);
+  out["cv"] = cv ? json(*cv) : json(nullptr);
+  const MedianInterval ci = median_interval(samples);
+  if (ci.available) {
+    out["ci95"] = {
+        {"low", ci.low},
+        {"high", ci.high},
+        {"coverage", ci.coverage},
+        {"method", "order statistics x_(" + std::to_string(ci.rank) + ") .. x_(n+1-" +
+                       std::to_string(ci.rank) + "), exact binomial coverage (distribution-free)"}};
+  } else {
+    out["ci95"] = unavailable(ci.reason);
+  }
+  return out;
+}
+
+json merge_results(const std::vector<BackendRuns>& runs, const MergeOptions& options) {
   json results = json::array();
   for (const auto& run : runs) {
     std::vector<Group> groups;  // first-appearance order
@@ -163,7 +244,7 @@ json merge_results(const std::vector<BackendRuns>& runs, std::optional<double> t
         groups[it->second].reps.push_back(&r);
       }
     }
-    for (const auto& g : groups) results.push_back(merge_group(run.name, g, tsc_ghz));
+    for (const auto& g : groups) results.push_back(merge_group(run.name, g, options));
   }
   return results;
 }

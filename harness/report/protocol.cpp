@@ -65,6 +65,13 @@ std::string check_run_output(const json& j) {
     } catch (const std::invalid_argument& ex) {
       return at + "latency_histogram: " + ex.what();
     }
+    if (r.contains("latency_batched_histogram")) {
+      try {
+        (void)Histogram::from_json(r["latency_batched_histogram"]);
+      } catch (const std::invalid_argument& ex) {
+        return at + "latency_batched_histogram: " + ex.what();
+      }
+    }
   }
   return {};
 }

@@ -1,6 +1,8 @@
 #include "harness/report/summary_reporter.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <vector>
@@ -81,6 +83,21 @@ std::string micro_table(const json& micro) {
   return "micro benchmarks\n" + table.render() + "\n";
 }
 
+std::string ci_cell(const json& r) {
+  const json* ci = json_at(r, {"throughput", "ops_per_sec", "ci95"});
+  if (!ci || !ci->contains("low")) return "n/a";
+  return format_rate(number_at(*ci, {"low"})) + "-" + format_rate(number_at(*ci, {"high"}));
+}
+
+std::string cv_cell(const json& r) {
+  const auto cv = number_at(r, {"throughput", "ops_per_sec", "cv"});
+  if (!cv) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * *cv);
+  const json* noisy = json_at(r, {"noisy"});
+  return std::string(buf) + (noisy && noisy->is_boolean() && noisy->get<bool>() ? " noisy" : "");
+}
+
 }  // namespace
 
 std::string format_summary(const json& report) {
@@ -98,6 +115,10 @@ std::string format_summary(const json& report) {
     }
   }
   const bool has_floor = !floor_of.empty();
+  const std::optional<double> machine_step =
+      number_at(report, {"machine", "timer", "resolution_ns"});
+  bool any_steps = false;
+  bool timed_tables = false;
 
   std::string out;
   for (const auto& key : order) {
@@ -107,22 +128,32 @@ std::string format_summary(const json& report) {
           key + "  (callgrind, simulated caches, per operation)\n" + callgrind_table(rows) + "\n";
       continue;
     }
+    timed_tables = true;
     std::optional<double> system_ops;
     for (const json* r : rows) {
       if ((*r)["backend"] == "system") system_ops = median_ops(*r);
     }
-    std::vector<std::string> header = {"backend", "ops/s",    "p50 ns",
-                                       "p99 ns",  "p99.9 ns", "vs system"};
+    std::vector<std::string> header = {
+        "backend",       "ops/s",          "95% CI",       "CV",
+        "batch p50 ns",  "batch p90 ns",   "batch p99 ns", "1-op p99 ns",
+        "1-op p99.9 ns", "1-op p99.99 ns", "vs system"};
     if (has_floor) header.push_back("vs floor");
     TextTable table(header);
     for (const json* r : rows) {
       const std::string backend = (*r)["backend"].get<std::string>();
-      std::vector<std::string> row = {backend,
-                                      format_rate(median_ops(*r)),
-                                      format_fixed(number_at(*r, {"latency_ns", "p50"})),
-                                      format_fixed(number_at(*r, {"latency_ns", "p99"})),
-                                      format_fixed(number_at(*r, {"latency_ns", "p999"})),
-                                      format_ratio(median_ops(*r), system_ops)};
+      std::optional<double> step = number_at(*r, {"latency_ns", "timer_step_ns"});
+      if (!step) step = machine_step;
+      std::vector<std::string> row = {backend, format_rate(median_ops(*r)), ci_cell(*r),
+                                      cv_cell(*r)};
+      for (const char* k : {"p50", "p90", "p99"}) {
+        row.push_back(format_fixed(number_at(*r, {"latency_batched_ns", k}), 2));
+      }
+      for (const char* k : {"p99", "p999", "p9999"}) {
+        const auto v = number_at(*r, {"latency_ns", k});
+        row.push_back(format_single_op(v, step));
+        any_steps = any_steps || within_few_steps(v, step);
+      }
+      row.push_back(format_ratio(median_ops(*r), system_ops));
       if (has_floor) {
         auto f = floor_of.find(backend);
         row.push_back(f == floor_of.end() ? "n/a"
@@ -131,6 +162,20 @@ std::string format_summary(const json& report) {
       table.add(std::move(row));
     }
     out += key + "\n" + table.render() + "\n";
+  }
+  if (timed_tables) {
+    out +=
+        "ops/s: median over repetitions; 95% CI of that median from order statistics (n/a below 6 "
+        "repetitions); CV over repetitions, 'noisy' above the run's --noise-threshold.\n"
+        "batch: per-operation time of batches of B operations, one timing pair each (resolves "
+        "below the timer's step, hides single slow operations); 1-op: single operations timed "
+        "alone (the only view of rare slow ones).\n";
+    if (any_steps) {
+      out += "~N [k steps]: a single-operation value within " + format_fixed(kFewTimerSteps, 0) +
+             " timer steps (step " + format_fixed(machine_step, 1) +
+             " ns) is only known to the step.\n";
+    }
+    out += "\n";
   }
   const json* micro = json_at(report, {"micro"});
   if (order.empty() && !micro) out += "no results\n";

@@ -66,4 +66,20 @@ inline std::string format_ratio(std::optional<double> num, std::optional<double>
   return format_fixed(*num / *den, 2) + "x";
 }
 
+// A single-operation latency within kFewTimerSteps steps of the timer is only known to the
+// step: "~40 [4 steps]" ("<1 step" once the pair's cost is subtracted), never "40.1".
+inline constexpr double kFewTimerSteps = 10;
+inline bool within_few_steps(std::optional<double> v, std::optional<double> step) {
+  return v && step && *step > 0 && *v < kFewTimerSteps * *step;
+}
+inline std::string format_single_op(std::optional<double> v, std::optional<double> step) {
+  if (!within_few_steps(v, step)) return format_fixed(v);
+  const long steps = std::lround(*v / *step);
+  if (steps == 0) return "<1 step";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "~%.0f [%ld step%s]", static_cast<double>(steps) * *step, steps,
+                steps == 1 ? "" : "s");
+  return buf;
+}
+
 }  // namespace allocbench

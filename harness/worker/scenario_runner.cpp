@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <thread>
 
+#include <sched.h>
+#include <unistd.h>
+
 #include "harness/probes/memory.hpp"
 
 namespace allocbench {
@@ -39,10 +42,24 @@ Params for_cache_sim(Params p) {
   return p;
 }
 
+// The CPUs this process may run on, e.g. "0,1" ("0" under allocbench run --pin 0).
+std::string cpus_allowed() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return "unknown";
+  std::string list;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    if (!list.empty()) list += ',';
+    list += std::to_string(c);
+  }
+  return list;
+}
+
 std::string label_of(const ScenarioSpec& spec, const Params& p) {
   std::string s = spec.name;
   for (const auto& [k, v] : p) {
-    if (k != "ops" && k != "samples") s += " " + k + "=" + std::to_string(v);
+    if (k != "ops" && k != "samples" && k != "batch") s += " " + k + "=" + std::to_string(v);
   }
   return s;
 }
@@ -50,6 +67,9 @@ std::string label_of(const ScenarioSpec& spec, const Params& p) {
 }  // namespace
 
 std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOptions& o) {
+  // Parameter sets this process ran before the current one: the driver starts a fresh process
+  // for each, so 0 is expected; the report keeps it as evidence (README, "Isolation").
+  static std::uint64_t earlier_runs = 0;
   std::vector<nlohmann::json> out;
   const int threads = spec.uses_threads ? o.threads : 1;
   for (Params p : grid(spec, o)) {
@@ -93,6 +113,10 @@ std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOpti
     mem["minor_faults"] = after.minor_faults - before.minor_faults;
     mem["major_faults"] = after.major_faults - before.major_faults;
     if (!after.unavailable_reason.empty()) mem["unavailable_reason"] = after.unavailable_reason;
+    r["process"] = {{"pid", static_cast<std::int64_t>(::getpid())},
+                    {"earlier_runs", earlier_runs},
+                    {"cpus_allowed", cpus_allowed()}};
+    ++earlier_runs;
     out.push_back(std::move(r));
   }
   return out;

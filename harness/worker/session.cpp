@@ -13,7 +13,12 @@ Session::Session(Params params, std::uint64_t seed, bool cache_sim, std::string 
       label_(std::move(label)),
       cal_(calibrate_timer()),
       hist_(Histogram::kUnitTicks),
-      perf_(cache_sim ? PerfCounters() : PerfCounters::open()) {}
+      batched_(Histogram::kUnitNs16),
+      perf_(cache_sim ? PerfCounters() : PerfCounters::open()) {
+  if (auto it = params_.find("batch"); it != params_.end() && it->second > 0) {
+    batch_ = static_cast<std::size_t>(it->second);
+  }
+}
 
 std::int64_t Session::param(std::string_view name) const {
   auto it = params_.find(std::string(name));
@@ -48,6 +53,8 @@ void Session::accumulate(const PerfCounts& c) noexcept {
 
 void Session::merge(const Session& o) {
   hist_.merge(o.hist_);
+  batched_.merge(o.batched_);
+  if (o.batched_ops_) batched_ops_ = o.batched_ops_;
   timed_ticks_ = std::max(timed_ticks_, o.timed_ticks_);  // threads run side by side
   ops_ += o.ops_;
   global_allocs_ += o.global_allocs_;
@@ -65,6 +72,9 @@ nlohmann::json Session::result_json(std::string_view scenario, double wall_ns) c
   json r;
   r["scenario"] = scenario;
   r["params"] = params_;
+  // The batch size shapes only the batched histogram; it goes with it, so results keep their
+  // identity (scenario + workload params) across batch sizes and older reports.
+  r["params"].erase("batch");
   r["ops"] = ops_;
   r["elapsed_ns"] = timed_ns();
   r["wall_ns"] = wall_ns;
@@ -72,6 +82,14 @@ nlohmann::json Session::result_json(std::string_view scenario, double wall_ns) c
   r["ops_per_sec"] = secs > 0 ? json(static_cast<double>(ops_) / secs) : json(nullptr);
   r["latency_histogram"] = hist_.to_json();
   r["latency_of"] = latency_of_;
+  if (batched_ops_ && batched_.count()) {
+    r["latency_batched_histogram"] = batched_.to_json();
+    r["latency_batch"] = batched_ops_;
+  } else {
+    r["latency_batched_unavailable"] = batched_unavailable_.empty()
+                                           ? "this scenario records no batched latency"
+                                           : batched_unavailable_;
+  }
   r["frame_size_bytes"] = frame_size_ ? json(frame_size_) : json(nullptr);
   const double ops = ops_ ? static_cast<double>(ops_) : 1.0;
   if (alloc_counter::enabled()) {

@@ -2,7 +2,9 @@
 // The scenario decides what one operation is; the session owns the probes (timer, histogram,
 // allocation counter, perf counters, callgrind) so every scenario measures the same way:
 //   - throughput: begin() ... end(ops) around a batch; no per-op timer inside it;
-//   - latency: time_one(f) around single sampled operations, timer overhead subtracted;
+//   - latency: time_one(f) around single sampled operations, timer overhead subtracted; and
+//     time_batch(n, f) around n operations back to back, recorded per operation in a second
+//     histogram (resolves operations below the timer's step; README, "Batched latency");
 //   - memory: note_backend(stats) where the scenario's live set peaks.
 #pragma once
 
@@ -81,6 +83,30 @@ class Session {
     hist_.record(static_cast<std::uint64_t>(net + 0.5));
   }
 
+  // Operations per batched latency sample: the "batch" parameter (default kDefaultBatch).
+  static constexpr std::size_t kDefaultBatch = 64;
+  std::size_t batch() const noexcept { return batch_; }
+  // Times n operations back to back with one timing pair: one batched sample of n operations.
+  template <class F>
+  void time_batch(std::size_t n, F&& f) {
+    const std::uint64_t t0 = ticks_now();
+    for (std::size_t i = 0; i < n; ++i) f();
+    const std::uint64_t t1 = ticks_now();
+    record_batch_ticks(t1 - t0, n);
+  }
+  // A batch of n operations measured by the scenario itself, as a raw tick difference: the
+  // empty-pair cost is subtracted once, and the rest divided by n is recorded, in ns16 (a
+  // sixteenth of a ns), in the batched histogram.
+  void record_batch_ticks(std::uint64_t raw, std::size_t n) noexcept {
+    if (n == 0) return;
+    const double per_op_ns =
+        ticks_to_ns(elapsed_ticks(0, raw, cal_), cal_) / static_cast<double>(n);
+    batched_.record(static_cast<std::uint64_t>(per_op_ns * 16.0 + 0.5));
+    batched_ops_ = n;
+  }
+  // Why this scenario has no batched latency (it is then reported as unavailable).
+  void set_batched_unavailable(std::string why) { batched_unavailable_ = std::move(why); }
+
   void note_backend(const AllocatorStats& s) noexcept;
   void set_frame_size(std::size_t bytes) noexcept { frame_size_ = bytes; }
   void set_latency_of(std::string what) { latency_of_ = std::move(what); }
@@ -106,6 +132,10 @@ class Session {
   std::string label_;
   const TimerCalibration& cal_;
   Histogram hist_;
+  Histogram batched_;
+  std::size_t batch_ = kDefaultBatch;
+  std::size_t batched_ops_ = 0;  // n of the batched samples (0: none recorded)
+  std::string batched_unavailable_;
   PerfCounters perf_;
   std::optional<PerfCounts> perf_total_;
   std::uint64_t start_ticks_ = 0;

@@ -92,10 +92,20 @@ def slot_x(group_index, series_index, count):
     return group_index - 0.4 + width * (series_index + 0.5), width
 
 
-def grouped_bars(ax, groups, series, value_of, group_labels):
+NOISY_HATCH = "xxx"
+
+
+def noisy_handle():
+    """Legend entry for the hatching of noisy results."""
+    return Patch(facecolor="white", edgecolor="#555555", hatch=NOISY_HATCH,
+                 label="hatched: noisy (CV over the run's noise threshold)")
+
+
+def grouped_bars(ax, groups, series, value_of, group_labels, noisy_of=None):
     """Bars per group, one slot per series. value_of(series, group) gives (value, low, high)
     with None for unknown parts; an unknown value leaves its slot empty with a small mark
-    ("failed" or "n/a") rather than a zero-height bar. Returns the values drawn."""
+    ("failed" or "n/a") rather than a zero-height bar. noisy_of(series, group) true draws the
+    bar cross-hatched and paler (the report flagged it noisy). Returns the values drawn."""
     drawn = []
     marker_transform = ax.get_xaxis_transform()
     for g_index, group in enumerate(groups):
@@ -111,8 +121,11 @@ def grouped_bars(ax, groups, series, value_of, group_labels):
             if low is not None and high is not None:
                 yerr = [[max(value - low, 0.0)], [max(high - value, 0.0)]]
                 drawn.extend([low, high])
-            ax.bar(x, value, width * 0.92, color=s.color, hatch=s.hatch, edgecolor="black",
-                   linewidth=0.4, yerr=yerr, capsize=2, error_kw={"elinewidth": 0.8})
+            noisy = bool(noisy_of and noisy_of(s, group))
+            ax.bar(x, value, width * 0.92, color=s.color, hatch=s.hatch + (NOISY_HATCH if noisy
+                                                                            else ""),
+                   alpha=0.55 if noisy else 1.0, edgecolor="black", linewidth=0.4, yerr=yerr,
+                   capsize=2, error_kw={"elinewidth": 0.8})
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(group_labels, rotation=30 if len(groups) > 3 else 0, ha="right"
                        if len(groups) > 3 else "center", fontsize=8)

@@ -6,7 +6,7 @@ import os
 
 from .cache import SOURCES, format_geometry
 from .micro import micro_rows
-from .model import group_label, ops
+from .model import ci95, group_label, is_noisy, ops
 from .report import first_line, num
 
 
@@ -102,8 +102,41 @@ def backends_section(report):
                                        "status"], rows)
 
 
+# A single-operation latency within this many timer steps is only known to the step.
+FEW_STEPS = 10
+
+
+def single_op(value, step):
+    """'~40 (4 steps)' for a value of a few timer steps, else the number."""
+    value = num(value)
+    if value is None or not step or value >= FEW_STEPS * step:
+        return plain(value)
+    steps = round(value / step)
+    if steps == 0:
+        return "<1 step"  # below one step once the timing pair's cost is subtracted
+    return f"~{steps * step:.0f} ({steps} step{'' if steps == 1 else 's'})"
+
+
+def spread_text(result, median, low, high):
+    """median [95 % CI] where the report has one, else [min–max] (marked as a range)."""
+    if median is None:
+        return None
+    ci = ci95(result)
+    if ci:
+        return f"{si(median)} [{si(ci[0])}–{si(ci[1])}]"
+    return f"{si(median)} [range {si(low)}–{si(high)}]"
+
+
+def cv_text(result):
+    cv = num(result["throughput"]["ops_per_sec"].get("cv"))
+    if cv is None:
+        return None
+    return f"{100 * cv:.1f} %" + (" **noisy**" if is_noisy(result) else "")
+
+
 def scenario_tables(results, index):
     series = results.series_of(index)
+    step = num((results.reports[index].machine.get("timer") or {}).get("resolution_ns"))
     system = next((s for s in series if s.name == "system"), None)
     parts = ["### Results per scenario"]
     for group in results.groups:
@@ -113,22 +146,24 @@ def scenario_tables(results, index):
             result = results.get(s, *group)
             if result is None:
                 if s.failed:
-                    rows.append((s.name, f"failed: {s.error}", None, None, None, None, None,
-                                 None))
+                    rows.append((s.name, f"failed: {s.error}") + (None,) * 11)
                 continue
             measured = True
             median, low, high = ops(result)
             latency, memory = result["latency_ns"], result["memory"]
-            spread = f"{si(median)} [{si(low)}–{si(high)}]" if median is not None else None
+            batched = result.get("latency_batched_ns") or {}
             ratio = f"{median / base:.2f}×" if median is not None and base else None
-            rows.append((s.name + (" (failed)" if s.failed else ""), spread, ratio,
-                         plain(latency.get("p50")), plain(latency.get("p99")),
-                         plain(latency.get("p999")), plain(result.get("allocations_per_op")),
-                         size(num(memory.get("peak_rss_bytes")))))
+            rows.append((s.name + (" (failed)" if s.failed else ""),
+                         spread_text(result, median, low, high), cv_text(result), ratio)
+                        + tuple(plain(batched.get(k)) for k in ("p50", "p90", "p99"))
+                        + tuple(single_op(latency.get(k), step) for k in ("p99", "p999", "p9999"))
+                        + (plain(result.get("allocations_per_op")),
+                           size(num(memory.get("peak_rss_bytes")))))
         if measured:
             parts.append(f"#### {group_label(*group)}\n\n" + table(
-                ["backend", "ops/s median [min–max]", "ratio to system", "p50 (ns)",
-                 "p99 (ns)", "p99.9 (ns)", "allocations/op", "peak RSS"], rows))
+                ["backend", "ops/s median [95 % CI]", "CV", "ratio to system",
+                 "batched p50 (ns)", "batched p90 (ns)", "batched p99 (ns)", "1-op p99 (ns)",
+                 "1-op p99.9 (ns)", "1-op p99.99 (ns)", "allocations/op", "peak RSS"], rows))
     if len(parts) == 1:
         parts.append("No results in this report.")
     return "\n\n".join(parts)
@@ -178,17 +213,27 @@ def micro_section(results, index):
 METHOD = """\
 ## Method
 
-- **Runs.** Each backend runs in its own worker process (`allocbench-worker-<backend>`), once
-  per repetition (`config.repetitions`); the driver only merges what the workers print.
+- **Runs.** Each backend, scenario and parameter set runs in a fresh worker process
+  (`allocbench-worker-<backend>`), once per repetition (`config.repetitions`), in an order
+  that rotates between repetitions (`config.backend_order`, `config.grid_order`); the driver
+  only merges what the workers print. (Reports from before this rule ran every parameter set
+  of a backend in one process.)
 - **Throughput** is operations per second of each scenario's timed region, one sample per
-  repetition; tables and charts show the median with the min–max over repetitions. The ratio
-  divides by the `system` backend's median in the same report. Cost per operation in the
-  scaling charts is 1e9 / median ops/s, in ns.
-- **Latency** percentiles (p50 … p99.99, ns) come from a log-linear histogram of timed single
-  operations, timed with the timer named under Machine, whose overhead is measured and
-  subtracted; the report also gives them in cycles. Each scenario names what one timed
-  operation is (`latency_of`). Throughput, not latency, is the figure for operations shorter
-  than the timer's resolution.
+  repetition (one process). Tables show the median with its 95 % confidence interval from
+  order statistics (distribution-free, exact binomial coverage; below 6 repetitions no
+  interval reaches 95 % and the min–max range is shown, marked "range") and the coefficient of
+  variation over repetitions; a result whose CV exceeds the run's noise threshold
+  (`config.noise_threshold_pct`) is **noisy** (hatched in the charts). Chart error bars are
+  min–max. The ratio divides by the `system` backend's median in the same report. Cost per
+  operation in the scaling charts is 1e9 / median ops/s, in ns.
+- **Latency** comes in two forms, from log-linear histograms, timed with the timer named under
+  Machine, whose overhead is measured and subtracted; the report also gives them in cycles.
+  *Batched* (p50/p90/p99): one timing pair around B operations (`latency_batched_ns.batch`),
+  the time divided by B: resolves operations far below the timer's step, but each sample is a
+  mean of B operations, so a rare slow one is averaged away. *Single-operation* (1-op
+  p99/p99.9/p99.99): each operation timed alone, the only view of rare slow operations, in
+  steps of the timer's resolution: a value within 10 steps is shown as "~40 (4 steps)".
+  Each scenario names what one timed operation is (`latency_of`).
 - **Memory.** Peak RSS is the worker process's peak resident set; reserved bytes are what
   the backend holds from the system, requested bytes what the frames asked for.
   Allocations/op counts calls into the global allocator inside the timed region.

@@ -119,6 +119,22 @@ def ops(result):
     return (num(stats.get("median")), num(stats.get("min")), num(stats.get("max")))
 
 
+def ci95(result):
+    """(low, high) of the median's 95 % CI from the report, or None (older reports, or too few
+    repetitions: the report says why)."""
+    if result is None:
+        return None
+    ci = result["throughput"]["ops_per_sec"].get("ci95")
+    if isinstance(ci, dict) and num(ci.get("low")) is not None and num(ci.get("high")) is not None:
+        return (num(ci["low"]), num(ci["high"]))
+    return None
+
+
+def is_noisy(result):
+    """The report's own flag (CV above the run's --noise-threshold); never recomputed here."""
+    return result is not None and result.get("noisy") is True
+
+
 def ns_per_op(ops_per_sec):
     return 1e9 / ops_per_sec if ops_per_sec else None
 

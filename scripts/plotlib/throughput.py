@@ -3,8 +3,19 @@
 from matplotlib.ticker import EngFormatter
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    log_axis, series_handles, wide_range
-from .model import group_label, ops
+    log_axis, noisy_handle, series_handles, wide_range
+from .model import group_label, is_noisy, ops
+
+
+def _noisy(results):
+    return lambda s, g: is_noisy(results.get(s, *g))
+
+
+def _handles(results):
+    handles = series_handles(results.series)
+    if any(is_noisy(r) for report in results.reports for r in report.results):
+        handles.append(noisy_handle())
+    return handles
 
 BASELINE = "system"
 
@@ -37,12 +48,12 @@ def ratio_chart(results):
     groups = results.groups
     fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
     drawn = grouped_bars(ax, groups, results.series, value_of,
-                         [group_label(*g) for g in groups])
+                         [group_label(*g) for g in groups], _noisy(results))
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
     if wide_range(drawn):
         log_axis(ax)
     ax.set_ylabel("ops/s ÷ system ops/s (×; median, bars min–max)")
-    outside_legend(ax, series_handles(results.series), "backend")
+    outside_legend(ax, _handles(results), "backend")
     return fig
 
 
@@ -55,12 +66,12 @@ def absolute_chart(results):
     fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
     drawn = grouped_bars(ax, groups, results.series,
                          lambda s, g: ops(results.get(s, *g)),
-                         [group_label(*g) for g in groups])
+                         [group_label(*g) for g in groups], _noisy(results))
     if wide_range(drawn):
         log_axis(ax)
         ax.set_ylabel("ops/s, log scale (median, bars min–max)")
     else:
         ax.set_ylabel("ops/s (median, bars min–max)")
     ax.yaxis.set_major_formatter(EngFormatter())  # 120 M rather than an 1e8 offset
-    outside_legend(ax, series_handles(results.series), "backend")
+    outside_legend(ax, _handles(results), "backend")
     return fig

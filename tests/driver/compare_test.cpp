@@ -64,26 +64,108 @@ TEST(Schema, NamesTheOffendingField) {
   EXPECT_THROW(validate_report(json::array()), SchemaError);
 }
 
-TEST(Compare, MarksOnlyNonOverlappingRanges) {
+// A row with the given ops/s samples (one per repetition).
+json sampled(const std::string& backend, const std::string& scenario,
+             const std::vector<double>& samples) {
+  json r = row(backend, scenario, 1, 1, 1, 50);
+  r["throughput"]["ops_per_sec"]["samples"] = samples;
+  r["throughput"]["ops_per_sec"]["median"] = samples[samples.size() / 2];
+  return r;
+}
+
+const json* find_row(const json& rows, const std::string& backend) {
+  for (const auto& r : rows) {
+    if (r["backend"] == backend) return &r;
+  }
+  return nullptr;
+}
+
+TEST(Compare, ThreeRepetitionsCannotReachAlphaAndSaySo) {
+  // Disjoint ranges with 3 + 3 samples: the old "*" mark; the U test's smallest p is 0.1.
   const json a =
       report({row("system", "spawn", 90, 100, 110, 50), row("bounded", "spawn", 90, 100, 110, 50)});
   const json b =
       report({row("system", "spawn", 200, 210, 220, 50), row("bounded", "spawn", 95, 105, 115, 50),
               row("mimalloc", "spawn", 1, 2, 3, 4)});
-  const std::string out = format_compare(a, b, "A.json", "B.json");
-  EXPECT_NE(out.find("2.10x*"), std::string::npos) << out;  // system: disjoint
-  EXPECT_NE(out.find("1.05x "), std::string::npos) << out;  // bounded: overlapping, no mark
-  EXPECT_EQ(out.find("1.05x*"), std::string::npos) << out;
-  EXPECT_NE(out.find("only in B: mimalloc spawn k=64"), std::string::npos) << out;
-  EXPECT_NE(out.find("micro: not compared"), std::string::npos) << out;
+  const Comparison c = compare_reports(a, b, "A.json", "B.json");
+  EXPECT_NE(c.text.find("2.100x"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("too few repetitions"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("warning: with 3 and 3 repetitions the smallest possible p-value is 0.100"),
+            std::string::npos)
+      << c.text;
+  EXPECT_NE(c.text.find("only in B: mimalloc spawn k=64"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("micro: not compared"), std::string::npos) << c.text;
+  for (const auto& r : c.json["rows"]) EXPECT_EQ(r["verdict"], "too few repetitions") << r;
+  EXPECT_EQ(c.json["rows"][0]["ratio_ci95"]["source"], "unavailable");
+}
+
+TEST(Compare, SelfComparisonSaysNoChangeEverywhere) {
+  const json a = report({sampled("system", "spawn", {100, 101, 99, 103, 98, 100, 102, 97, 101}),
+                         sampled("bounded", "spawn", {50, 80, 65, 70, 52, 90, 61, 75, 58}),
+                         sampled("jemalloc", "spawn", {7, 7, 7, 7, 7})});
+  const Comparison c = compare_reports(a, a, "A.json", "A.json");
+  ASSERT_EQ(c.json["rows"].size(), 3u);
+  for (const auto& r : c.json["rows"]) {
+    EXPECT_EQ(r["verdict"], "no change") << r;
+    EXPECT_DOUBLE_EQ(r["ratio"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(r["p_value"].get<double>(), 1.0);
+  }
+  EXPECT_EQ(c.json["summary"], json({{"no change", 3}}));
+  EXPECT_TRUE(c.json["warnings"].empty());
+}
+
+TEST(Compare, TenPercentSlowerOverNineRepetitionsIsSlowerAndFailsTheGate) {
+  // Nine distinct samples a side (no ties: the exact test applies), B = 0.9 A.
+  const std::vector<double> a = {100, 101.5, 99, 103, 98, 100.5, 102, 97, 101};
+  std::vector<double> b;
+  for (double x : a) b.push_back(x * 0.9);
+  const json ra = report({sampled("system", "spawn", a)});
+  const json rb = report({sampled("system", "spawn", b)});
+  CompareSettings st;
+  st.fail_if_slower = 0.05;
+  const Comparison c = compare_reports(ra, rb, "A.json", "B.json", st);
+  const json& r = c.json["rows"][0];
+  EXPECT_EQ(r["verdict"], "slower") << r;
+  EXPECT_NEAR(r["ratio"].get<double>(), 0.9, 1e-12);
+  EXPECT_EQ(r["test"], "Mann-Whitney U, two-sided, exact");
+  EXPECT_LT(r["ratio_ci95"]["low"].get<double>(), 0.9);
+  EXPECT_GT(r["ratio_ci95"]["high"].get<double>(), 0.9);
+  EXPECT_LT(r["ratio_ci95"]["high"].get<double>(), 1.0);
+  EXPECT_NEAR(r["p_value"].get<double>(), 4.113533525298231e-05, 1e-15);  // 2 / C(18, 9)
+  EXPECT_TRUE(c.gate_failed);
+  EXPECT_NE(c.text.find("GATE FAILED"), std::string::npos) << c.text;
+  // A 15 % gate is not breached by a 10 % slowdown; a 1 % change is below --min-effect 2 %.
+  st.fail_if_slower = 0.15;
+  EXPECT_FALSE(compare_reports(ra, rb, "A.json", "B.json", st).gate_failed);
+  std::vector<double> tiny;
+  for (double x : a) tiny.push_back(x * 0.99);
+  const Comparison small =
+      compare_reports(ra, report({sampled("system", "spawn", tiny)}), "A.json", "B.json");
+  EXPECT_EQ(small.json["rows"][0]["verdict"], "no change") << small.json["rows"][0];
+  // The other direction is "faster".
+  EXPECT_EQ(compare_reports(rb, ra, "B.json", "A.json").json["rows"][0]["verdict"], "faster");
+}
+
+TEST(Compare, AnUnconfirmedShiftBetweenNoisySamplesIsNoisy) {
+  const json a = report({sampled("system", "spawn", {100, 60, 140, 90, 150, 55, 120, 70, 110})});
+  const json b = report({sampled("system", "spawn", {130, 75, 160, 100, 170, 65, 140, 90, 120})});
+  const Comparison c = compare_reports(a, b, "A.json", "B.json");
+  const json& r = c.json["rows"][0];
+  // scipy: stats.mannwhitneyu(b, a) -> statistic 52.0, pvalue 0.3303869554490739 (ties: normal).
+  EXPECT_NEAR(r["p_value"].get<double>(), 0.3303869554490739, 1e-12) << r;
+  EXPECT_EQ(r["verdict"], "noisy") << r;
+  EXPECT_TRUE(r["a"]["noisy"].get<bool>());
 }
 
 TEST(Compare, BaselineWithinOneReport) {
-  const json r = report(
-      {row("system", "spawn", 90, 100, 110, 50), row("bounded", "spawn", 290, 300, 310, 20)});
-  const std::string out = format_baseline(r, "system");
-  EXPECT_NE(out.find("3.00x*"), std::string::npos) << out;
-  EXPECT_NE(out.find("0.40x*"), std::string::npos) << out;
+  const json r = report({sampled("system", "spawn", {90, 100, 110, 95, 105}),
+                         sampled("bounded", "spawn", {290, 300, 310, 295, 305})});
+  const Comparison c = compare_baseline(r, "system");
+  const json* b = find_row(c.json["rows"], "bounded");
+  ASSERT_TRUE(b) << c.json;
+  EXPECT_EQ((*b)["verdict"], "faster");
+  EXPECT_NEAR((*b)["ratio"].get<double>(), 3.0, 1e-12);
+  EXPECT_NE(c.text.find("3.000x"), std::string::npos) << c.text;
   EXPECT_THROW(format_baseline(r, "jemalloc"), std::invalid_argument);
 }
 

@@ -50,7 +50,12 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
   EXPECT_EQ(order[0][0], "system");
   EXPECT_EQ(order[1][0], "bounded");
   EXPECT_EQ(order[2][0], "unbounded");
-  // The workers ran in that order, with the flags passed through.
+  // The parameter sets' order rotates too: floor and spawn_burst k=64 swap places.
+  const json& grid = report["config"]["grid_order"];
+  ASSERT_EQ(grid.size(), 3u);
+  EXPECT_EQ(grid[0], json({"floor", "spawn_burst k=64"}));
+  EXPECT_EQ(grid[1], json({"spawn_burst k=64", "floor"}));
+  // The workers ran in that order, one process per parameter set, with the flags passed through.
   std::vector<std::string> runs;
   for (const auto& l : log_lines()) {
     if (has(l, " run ")) {
@@ -59,10 +64,12 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
       EXPECT_TRUE(has(l, "--mode quick")) << l;
     }
   }
-  EXPECT_EQ(runs,
-            (std::vector<std::string>{"system", "bounded", "unbounded", "bounded", "unbounded",
-                                      "system", "unbounded", "system", "bounded"}));
-  EXPECT_TRUE(has(r.err, "[rep 2/3] unbounded (2/3): running spawn_burst ...")) << r.err;
+  EXPECT_EQ(runs, (std::vector<std::string>{
+                      "system", "system", "bounded", "bounded", "unbounded", "unbounded", "bounded",
+                      "bounded", "unbounded", "unbounded", "system", "system", "unbounded",
+                      "unbounded", "system", "system", "bounded", "bounded"}));
+  EXPECT_TRUE(has(r.err, "[rep 2/3] unbounded (2/3): spawn_burst k=64 (1/2): running spawn_burst"))
+      << r.err;
   EXPECT_TRUE(has(r.out, "vs system")) << r.out;
 }
 
@@ -111,7 +118,7 @@ TEST_F(DriverTest, FailuresAreRecordedWithCauseAndOthersKept) {
   for (const auto& l : log_lines()) {
     if (has(l, " run ")) ++runs[l.substr(0, l.find(' '))];
   }
-  EXPECT_EQ(runs["system"], 2);
+  EXPECT_EQ(runs["system"], 4);  // two parameter sets, two repetitions
   for (const auto& [name, cause] : causes) EXPECT_EQ(runs[name], 1) << name;
   EXPECT_TRUE(has(r.out, "FAILED bounded")) << r.out;
 }
@@ -160,8 +167,9 @@ TEST_F(DriverTest, BadInputExitsTwoAndRunsNothing) {
 
 TEST_F(DriverTest, InterruptKeepsOnlyCompleteRepetitions) {
   install({"system", "bounded"});
-  // Run 4 is the second worker of repetition 2: repetition 1 is complete, 2 is not.
-  ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);
+  // A repetition is 2 backends x 2 parameter sets = 4 processes; run 6 is in repetition 2:
+  // repetition 1 is complete, 2 is not.
+  ::setenv("FAKE_WORKER_INTERRUPT_AT", "6", 1);
   const auto r = run({"run", "--repetitions", "3"});
   EXPECT_EQ(r.exit_code(), 130) << r.err;
   const json report = read_json(dir_ / "results" / "latest.json");
@@ -175,7 +183,7 @@ TEST_F(DriverTest, InterruptKeepsOnlyCompleteRepetitions) {
   for (const auto& b : report["backends"]) EXPECT_EQ(b["status"], "ok");
   int runs = 0;
   for (const auto& l : log_lines()) runs += has(l, " run ");
-  EXPECT_EQ(runs, 4) << "a worker was launched after the interrupt";
+  EXPECT_EQ(runs, 6) << "a worker was launched after the interrupt";
 }
 
 TEST_F(DriverTest, InterruptInFirstRepetitionWritesNoReport) {
@@ -193,16 +201,17 @@ TEST_F(DriverTest, InterruptAtAnyPointLeavesAParseableReportOrNone) {
   for (int round = 0; round < 6; ++round) {
     fs::remove_all(dir_ / "results");
     fs::remove(log_);
-    const int at = std::uniform_int_distribution<int>(1, 10)(rng);
+    // 3 backends x 2 parameter sets = 6 processes per repetition, 18 in all.
+    const int at = std::uniform_int_distribution<int>(1, 20)(rng);
     ::setenv("FAKE_WORKER_INTERRUPT_AT", std::to_string(at).c_str(), 1);
     const auto r = run({"run", "--repetitions", "3"});
     ASSERT_FALSE(r.crashed()) << describe_end(r.process);
-    EXPECT_EQ(r.exit_code(), at <= 9 ? 130 : 0) << "at=" << at << "\n" << r.err;
+    EXPECT_EQ(r.exit_code(), at <= 18 ? 130 : 0) << "at=" << at << "\n" << r.err;
     for (const auto& p : stamped_reports()) {
       ASSERT_EQ(p.extension(), ".json") << "left behind: " << p;
       const json report = read_json(p);
       EXPECT_NO_THROW(validate_report(report));
-      EXPECT_EQ(report["config"]["repetitions_completed"], std::min(3, (at - 1) / 3)) << at;
+      EXPECT_EQ(report["config"]["repetitions_completed"], std::min(3, (at - 1) / 6)) << at;
     }
   }
 }
@@ -221,6 +230,95 @@ TEST_F(DriverTest, CompareTwoReportsAndBaseline) {
   r = run({"compare", "a.json", "--baseline", "jemalloc"});
   EXPECT_EQ(r.exit_code(), 2);
   EXPECT_TRUE(has(r.err, "jemalloc") && has(r.err, "system")) << r.err;
+}
+
+// --repetitions auto stops when every median's CI is narrow enough (the fake's samples do not
+// vary, so at the first repetition count with a 95 % interval: 6), or at a cap; the report says
+// which.
+TEST_F(DriverTest, AutoRepetitionsStopAtTheCiTargetOrACap) {
+  install({"system", "bounded"});
+  auto r = run({"run", "--repetitions", "auto", "--out", "auto.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  json report = read_json(dir_ / "auto.json");
+  EXPECT_EQ(report["config"]["repetitions"], 6);
+  EXPECT_EQ(report["config"]["repetitions_mode"], "auto");
+  EXPECT_EQ(report["config"]["auto_repetitions"]["stopped_because"], "target_ci");
+  for (const auto& res : report["results"]) {
+    EXPECT_EQ(res["throughput"]["ops_per_sec"]["samples"].size(), 6u);
+    EXPECT_TRUE(res["throughput"]["ops_per_sec"]["ci95"].contains("low")) << res;
+  }
+  r = run({"run", "--repetitions", "auto", "--max-repetitions", "4", "--out", "cap.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  report = read_json(dir_ / "cap.json");
+  EXPECT_EQ(report["config"]["repetitions"], 4);
+  EXPECT_EQ(report["config"]["auto_repetitions"]["stopped_because"], "max_repetitions");
+  EXPECT_EQ(report["results"][0]["throughput"]["ops_per_sec"]["ci95"]["source"], "unavailable");
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"run", "--target-ci", "3"},
+                                             {"run", "--repetitions", "auto", "--target-ci", "0"},
+                                             {"run", "--repetitions", "auto", "--max-time", "0"},
+                                             {"run", "--noise-threshold", "x"},
+                                             {"run", "--pin", "-1"},
+                                             {"run", "--pin", "4095"}}) {
+    r = run(args);
+    EXPECT_EQ(r.exit_code(), 2) << args[1] << ": " << r.err;
+    EXPECT_TRUE(has(r.err, args[args.size() - 2])) << r.err;
+  }
+}
+
+// --pin: every worker runs on the one CPU, and the report records it.
+TEST_F(DriverTest, PinRecordsTheCpu) {
+  install({"system"});
+  const auto r = run({"run", "--pin", "0", "--repetitions", "1", "--out", "pin.json"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  const json report = read_json(dir_ / "pin.json");
+  EXPECT_EQ(report["config"]["pin"]["cpu"], 0);
+}
+
+// The regression gate end to end: a synthetic pair, B 10 % slower than A over 9 repetitions.
+TEST_F(DriverTest, CompareFailIfSlowerExitsOneAndWritesJson) {
+  install({"system"});
+  ASSERT_EQ(run({"run", "--out", "a.json", "--repetitions", "1"}).exit_code(), 0);
+  json a = read_json(dir_ / "a.json"), b = a;
+  const std::vector<double> base = {100, 101.5, 99, 103, 98, 100.5, 102, 97, 101};
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    json sa = json::array(), sb = json::array();
+    for (double x : base) {
+      sa.push_back(x * 1e6);
+      sb.push_back(x * 0.9e6);
+    }
+    a["results"][i]["throughput"]["ops_per_sec"]["samples"] = sa;
+    b["results"][i]["throughput"]["ops_per_sec"]["samples"] = sb;
+  }
+  std::ofstream(dir_ / "a9.json") << a.dump();
+  std::ofstream(dir_ / "b9.json") << b.dump();
+
+  auto r = run({"compare", "a9.json", "b9.json", "--fail-if-slower", "5", "--json", "cmp.json"});
+  EXPECT_EQ(r.exit_code(), 1) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "slower")) << r.out;
+  EXPECT_TRUE(has(r.out, "GATE FAILED")) << r.out;
+  const json cmp = read_json(dir_ / "cmp.json");
+  ASSERT_FALSE(cmp["rows"].empty());
+  for (const auto& row : cmp["rows"]) EXPECT_EQ(row["verdict"], "slower") << row;
+  EXPECT_EQ(cmp["gate"]["failed"], true);
+  // The same pair passes a 15 % gate, and a report against itself says "no change" (exit 0).
+  EXPECT_EQ(run({"compare", "a9.json", "b9.json", "--fail-if-slower", "15"}).exit_code(), 0);
+  r = run({"compare", "a9.json", "a9.json", "--fail-if-slower", "5", "--json", "self.json"});
+  EXPECT_EQ(r.exit_code(), 0) << r.out << r.err;
+  for (const auto& row : read_json(dir_ / "self.json")["rows"]) {
+    EXPECT_EQ(row["verdict"], "no change") << row;
+  }
+  // Bad values are usage errors naming the flag.
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--fail-if-slower", "abc"},
+                                                        {"--fail-if-slower", "-1"},
+                                                        {"--min-effect", "100"},
+                                                        {"--noise-threshold", "0"},
+                                                        {"--json", "missing/dir/x.json"}}) {
+    r = run({"compare", "a9.json", "b9.json", flag, value});
+    EXPECT_EQ(r.exit_code(), 2) << flag << " " << value << ": " << r.err;
+    EXPECT_TRUE(has(r.err, flag)) << r.err;
+  }
 }
 
 TEST_F(DriverTest, CompareRejectsMissingMalformedAndOtherSchema) {

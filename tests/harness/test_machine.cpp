@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
+
+#include "harness/probes/cpufreq.hpp"
 
 namespace allocbench {
 namespace {
@@ -91,6 +97,35 @@ TEST(Machine, LastLevelCacheIsTheLargestDataCache) {
     EXPECT_EQ(llc.bytes, std::size_t{32} << 20);
   }
   EXPECT_EQ(last_level_cache_bytes(), llc.bytes);
+}
+
+// A fake sysfs tree: governors per CPU and the acpi-cpufreq boost switch are read as they are.
+TEST(Machine, CpufreqReadsGovernorsAndBoost) {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/allocbench-sysfs-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path root = tmpl;
+  for (const char* cpu : {"cpu0", "cpu1"}) {
+    fs::create_directories(root / cpu / "cpufreq");
+    std::ofstream(root / cpu / "cpufreq" / "scaling_governor") << "performance\n";
+  }
+  fs::create_directories(root / "cpufreq");
+  std::ofstream(root / "cpufreq" / "boost") << "0\n";
+  const auto j = cpufreq_info(root);
+  EXPECT_EQ(j["governors"], nlohmann::json({{"cpu0", "performance"}, {"cpu1", "performance"}}));
+  EXPECT_EQ(j["boost"]["enabled"], false);
+  // With no cpufreq at all (this VM): unavailable, naming what was missing.
+  fs::remove_all(root / "cpu0" / "cpufreq");
+  fs::remove_all(root / "cpu1" / "cpufreq");
+  fs::remove_all(root / "cpufreq");
+  const auto none = cpufreq_info(root);
+  EXPECT_EQ(none["governors"]["source"], "unavailable");
+  EXPECT_NE(none["governors"]["reason"].get<std::string>().find("scaling_governor"),
+            std::string::npos);
+  EXPECT_EQ(none["boost"]["source"], "unavailable");
+  fs::remove_all(root);
+  // The machine description carries it either way.
+  EXPECT_TRUE(machine_info().contains("cpufreq"));
 }
 
 }  // namespace

@@ -387,7 +387,9 @@ class ChartContent(unittest.TestCase):
         for got, want in zip(ax.get_xticks(), expected):
             self.assertAlmostEqual(got, want)
         self.assertEqual(ax.get_yscale(), "log")
-        self.assertEqual(len(ax.get_lines()), 2)  # system and bounded; tcmalloc has no data
+        # system and bounded (tcmalloc has no data), plus the timer step when the report has it.
+        step = (self.data["machine"].get("timer") or {}).get("resolution_ns")
+        self.assertEqual(len(ax.get_lines()), 3 if step else 2)
 
     def test_callgrind_and_hw_are_never_mixed(self):
         data = copy.deepcopy(self.data)
@@ -411,6 +413,48 @@ class ChartContent(unittest.TestCase):
         self.assertIn("hardware counters", suptitle(charts["cache.png"]))
         self.assertIn("callgrind", suptitle(charts["cache_callgrind.png"]))
 
+
+    def _with(self, mutate):
+        data = copy.deepcopy(self.data)
+        mutate(data)
+        self._tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self._tmp.cleanup)
+        path = os.path.join(self._tmp.name, "mutated.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        return Results(load_all([path])), path
+
+    def test_noisy_results_are_hatched_as_the_report_says(self):
+        def mark(data):
+            data["results"][0]["noisy"] = True  # the report's flag; plot.py never recomputes it
+        results, _ = self._with(mark)
+        (ax,) = throughput.absolute_chart(results).axes
+        hatched = [p for p in ax.patches if "xxx" in (p.get_hatch() or "")]
+        self.assertEqual(len(hatched), 1)
+        self.assertIn("noisy", texts_of(throughput.absolute_chart(results)))
+
+    def test_latency_draws_batched_beside_single_and_markdown_marks_timer_steps(self):
+        def batched(data):
+            data["machine"].setdefault("timer", {})["resolution_ns"] = 10.0
+            for r in data["results"]:
+                r["latency_batched_ns"] = {"p50": 3.1, "p90": 3.4, "p99": 3.9, "batch": 64}
+                r["latency_ns"]["p99"] = 40.1
+        results, path = self._with(batched)
+        fig = latency.latency_chart(results)
+        ax = fig.axes[0]
+        dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        self.assertEqual(len(dashed), 2)  # system and bounded, batched p50/p90/p99
+        self.assertEqual(list(dashed[0].get_ydata()), [3.1, 3.4, 3.9])
+        self.assertIn("batched, per operation (B = 64)", texts_of(fig))
+        self.assertIn("timer step (10.0 ns)", texts_of(fig))
+        with tempfile.TemporaryDirectory() as out:
+            md = os.path.join(out, "r.md")
+            done = run_plot(path, "--out", out, "--markdown", md)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(md, encoding="utf-8") as handle:
+                text = handle.read()
+        self.assertIn("| 3.1 | 3.4 | 3.9 | ~40 (4 steps) |", text)  # never "40.1"
+        self.assertIn("batched p50 (ns)", text)
 
 class AtomicOutput(unittest.TestCase):
     def test_failed_write_keeps_old_file_and_leaves_no_temp(self):
