@@ -200,7 +200,8 @@ TEST_F(DriverTest, HangupAndBrokenPipeStopTheRunLikeSigint) {
   for (const int sig : {SIGHUP, SIGPIPE}) {
     fs::remove_all(dir_ / "results");
     fs::remove(log_);
-    ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);  // in repetition 2 of 3
+    // A repetition is 2 backends x 2 parameter sets = 4 processes: run 6 is in repetition 2.
+    ::setenv("FAKE_WORKER_INTERRUPT_AT", "6", 1);
     ::setenv("FAKE_WORKER_SIGNAL", std::to_string(sig).c_str(), 1);
     ::setenv("FAKE_WORKER_PIDFILE", (dir_ / "worker.pid").c_str(), 1);
     const auto r = run({"run", "--repetitions", "3"});
@@ -393,7 +394,8 @@ TEST(HostileNumbers, VeryLargeNumbersArePrintedWhole) {
 // Also: an interrupted run's config.backend_order listed the repetition it dropped.
 TEST_F(DriverTest, InterruptedRunListsOnlyTheKeptRepetitionsOrder) {
   install({"system", "bounded"});
-  ::setenv("FAKE_WORKER_INTERRUPT_AT", "4", 1);  // second worker of repetition 2
+  // A repetition is 2 backends x 2 parameter sets = 4 processes: run 6 is in repetition 2.
+  ::setenv("FAKE_WORKER_INTERRUPT_AT", "6", 1);
   const auto r = run({"run", "--repetitions", "3"});
   EXPECT_EQ(r.exit_code(), 130) << r.err;
   const json report = read_json(dir_ / "results" / "latest.json");
