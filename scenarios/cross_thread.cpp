@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "scenarios/frames.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace allocbench {
@@ -41,15 +42,32 @@ Task<void> all(Runtime& rt, Mailbox& box, Session& s, bool& sampling, std::size_
   for (auto& h : hs) co_await h;
 }
 
+// Stops and joins the waker thread however run() ends: an exception (FrameTooLarge, say) must
+// reach the worker as this scenario's error, not std::terminate from a joinable thread.
+struct StopAndJoin {
+  std::atomic<bool>& stop;
+  std::thread& t;
+  ~StopAndJoin() {
+    stop = true;
+    if (t.joinable()) t.join();
+  }
+};
+
 void run(Session& s) {
   const std::size_t tasks = s.count("tasks");
   const std::size_t trips = std::max<std::size_t>(1, s.count("ops") / tasks);
-  BackendConfig cfg;
-  cfg.capacity = tasks + 1;
-  Runtime rt(cfg);
-  Mailbox box;
+  // Slots sized from ping's real block (task header + frame), measured once on the Box path.
+  const std::size_t block = [&] {
+    bool off = false;
+    { Task<void> t = ping(nullptr, &s, &off, 1); }
+    return detail::tls_last_block_size;
+  }();
+  Runtime rt(config_for_frame(block, tasks + 1));
+  Mailbox box;  // after the runtime: Wakers left in it go before the runtime does
   std::atomic<bool> stop{false};
-  std::thread waker([&] {
+  std::thread waker;
+  StopAndJoin guard{stop, waker};
+  waker = std::thread([&] {
     std::vector<std::pair<Waker, std::atomic<std::uint64_t>*>> batch;
     while (!stop.load(std::memory_order_relaxed)) {
       {
@@ -73,8 +91,7 @@ void run(Session& s) {
   sampling = true;
   rt.block_on(
       all(rt, box, s, sampling, tasks, std::max<std::size_t>(1, s.count("samples") / tasks)));
-  stop = true;
-  waker.join();
+  s.set_frame_size(block);
   s.set_batched_unavailable(
       "a wake-up's latency spans two threads and is stamped by the waker: it cannot be batched");
 }

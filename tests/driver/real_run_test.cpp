@@ -74,12 +74,37 @@ const json* find_result(const json& report, const std::string& scenario, const j
 }
 
 // The worker itself, asked directly (issue 13, item 5 and the clamped frame).
-ProcessResult run_worker(const std::vector<std::string>& args) {
+ProcessResult run_worker(const std::vector<std::string>& args,
+                         const std::string& backend = "system") {
   ProcessSpec spec;
-  spec.argv = {(fs::path(ALLOCBENCH_BIN).parent_path() / "allocbench-worker-system").string()};
+  spec.argv = {
+      (fs::path(ALLOCBENCH_BIN).parent_path() / ("allocbench-worker-" + backend)).string()};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.timeout = std::chrono::seconds(120);
   return run_process(spec);
+}
+
+// Every scenario runs on the slab backends, whose slots must fit each scenario's real task block
+// (header + frame). cross_thread used default 256-byte slots: when the header grew it threw
+// FrameTooLarge, and its joinable waker thread turned that into std::terminate.
+TEST(RealWorker, EveryScenarioRunsOnTheSlabBackends) {
+  for (const std::string backend : {"bounded", "unbounded"}) {
+    const ProcessResult info = run_worker({"info"}, backend);
+    ASSERT_TRUE(info.succeeded()) << backend << ": " << describe_end(info);
+    const json described = json::parse(info.out);
+    ASSERT_GE(described["scenarios"].size(), 9u) << info.out;
+    for (const auto& sc : described["scenarios"]) {
+      const std::string name = sc["name"];
+      const ProcessResult r = run_worker(
+          {"run", "--scenarios", name, "--mode", "quick", "--param", "ops=2000", "--param",
+           "samples=200"},
+          backend);
+      std::string tail;
+      for (const auto& line : r.stderr_tail) tail += line + "\n";
+      EXPECT_TRUE(r.succeeded()) << backend << " " << name << ": " << describe_end(r) << "\n"
+                                 << tail;
+    }
+  }
 }
 
 // Item 5: the worker used to truncate --threads to int (4294967296 became 0 threads: a crash)
