@@ -96,7 +96,6 @@ inline void release_block(TaskHeader& h) noexcept {
 // common case needs no read-modify-write.
 inline void deallocate_frame(void* p, std::size_t) noexcept {
   TaskHeader& h = header_of(p);
-  h.coroutine_gone = true;
   if (h.refs.load(std::memory_order_acquire) == 1 ||
       h.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     release_block(h);

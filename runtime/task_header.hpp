@@ -54,7 +54,6 @@ struct TaskHeader : MpscNode {
   bool result_taken = false;      // result() or co_await has moved the result out
   bool parked = false;            // suspended in park(): only a waker may schedule it
   bool cancel_requested = false;  // cancelled while running: destroyed when it suspends
-  bool coroutine_gone = false;    // the frame is destroyed; only the block remains
 
   // Cross-thread fields (wakers may live on other threads).
   std::atomic<std::uint32_t> refs{1};       // the frame's own reference
