@@ -25,16 +25,16 @@ namespace allocbench::detail {
 // frame's, so sized deallocation stays exact on the malloc backends.
 inline constexpr std::uintptr_t kClaimedBit = 1;
 
+// A spawn's request that the next frame go to its backend (or into a claimed block). It lives
+// on the spawning call's stack; the thread-local pointer to it is what allocate_frame reads.
 struct FramePlacement {
-  TaskBackend* backend = nullptr;  // null: Box path
-  void* slot = nullptr;            // claimed block to use, or null to allocate from backend
-  void* placed = nullptr;          // where the frame went, once placed
-  bool consumed = false;           // a frame was placed (the factory did create a task)
+  TaskBackend* backend;    // where the frame goes
+  void* slot;              // claimed block to use, or null to allocate from backend
+  void* placed = nullptr;  // the frame's address once placed: the placement is used up
 };
 
-inline thread_local FramePlacement tls_placement;
-// Whether the last PlacementScope to close had placed a frame (read after a factory threw).
-inline thread_local bool tls_placement_consumed_last = false;
+// The open placement, or null: the next frame takes the Box path.
+inline thread_local FramePlacement* tls_placement = nullptr;
 // Size of the last task block (header + coroutine frame) allocated on this thread: what the
 // backend is asked for per task (for reports and slot sizing; a plain store).
 inline thread_local std::size_t tls_last_block_size = 0;
@@ -47,35 +47,44 @@ inline thread_local std::uint64_t tls_backend_allocs = 0;
 // The frame's coroutine is gone but Wakers still name its block (defined in runtime.cpp).
 void on_block_retained(TaskHeader& h) noexcept;
 
-inline void* allocate_frame(std::size_t n) {
-  const std::size_t total = block_size(n);
-  tls_last_block_size = total;
-  FramePlacement& pl = tls_placement;
-  void* p;
-  std::uintptr_t origin;
-  if (pl.backend == nullptr) {
-    p = ::operator new(total);
-    origin = 0;
-  } else {
-    TaskBackend* b = pl.backend;
-    if (pl.slot != nullptr) {
-      if (total > b->claim_size()) throw_frame_too_large(n, *b, true);
-      p = pl.slot;
-      origin = reinterpret_cast<std::uintptr_t>(b) | kClaimedBit;
-    } else {
-      if (total > b->max_block()) throw_frame_too_large(n, *b, false);
-      p = b->allocate(total);
-      ++tls_backend_allocs;
-      if (p == nullptr) throw_slab_full(*b, total);
-      origin = reinterpret_cast<std::uintptr_t>(b);
-    }
-    // One-shot: later frames take the Box path.
-    pl = FramePlacement{nullptr, nullptr, static_cast<char*>(p) + kHeaderBytes, true};
-  }
+// Default-initialising the header writes only the fields with initialisers (task_header.hpp).
+inline void* init_header(void* p, std::uintptr_t origin, std::size_t n) noexcept {
   auto* h = ::new (p) TaskHeader;
   h->origin = origin;
   h->frame_bytes = static_cast<std::uint32_t>(n);
+  h->state = TaskState::kInline;
+  h->flags = 0;
   return static_cast<char*>(p) + kHeaderBytes;
+}
+
+inline void* allocate_frame(std::size_t n) {
+  const std::size_t total = block_size(n);
+  tls_last_block_size = total;
+  FramePlacement* pl = tls_placement;
+  if (pl == nullptr) return init_header(::operator new(total), 0, n);
+  TaskBackend* b = pl->backend;
+  void* p;
+  std::uintptr_t origin;
+  if (pl->slot != nullptr) [[unlikely]] {
+    if (total > b->claim_size()) throw_frame_too_large(n, *b, true);
+    p = pl->slot;
+    origin = reinterpret_cast<std::uintptr_t>(b) | kClaimedBit;
+  } else {
+    // Every backend refuses a block larger than max_block() before taking anything from its
+    // store, so the size is checked only when the allocation fails.
+    p = b->allocate(total);
+    ++tls_backend_allocs;
+    if (p == nullptr) [[unlikely]] {
+      if (total > b->max_block()) throw_frame_too_large(n, *b, false);
+      throw_slab_full(*b, total);
+    }
+    origin = reinterpret_cast<std::uintptr_t>(b);
+  }
+  // One-shot: later frames (the factory's own inner tasks) take the Box path.
+  tls_placement = nullptr;
+  void* frame = init_header(p, origin, n);
+  pl->placed = frame;
+  return frame;
 }
 
 // Returns a block whose last reference has gone.
@@ -104,25 +113,20 @@ inline void deallocate_frame(void* p, std::size_t) noexcept {
   on_block_retained(h);
 }
 
-// Sets the placement for the duration of a factory call and always clears it, even when the
-// factory throws (FrameTooLarge, SlabFull, or the user's own exception).
-// Scopes nest (a factory may itself spawn into a slab): the outer placement is restored.
+// Opens a placement for the duration of a factory call and always closes it, even when the
+// factory throws (FrameTooLarge, SlabFull, or the user's own exception). Scopes nest (a factory
+// may itself spawn into a slab): the outer placement, if still unused, is restored.
 class PlacementScope {
  public:
-  PlacementScope(TaskBackend* backend, void* slot) noexcept : saved_(tls_placement) {
-    tls_placement = FramePlacement{backend, slot, nullptr, false};
+  explicit PlacementScope(FramePlacement& pl) noexcept : saved_(tls_placement) {
+    tls_placement = &pl;
   }
-  ~PlacementScope() {
-    tls_placement_consumed_last = tls_placement.consumed;
-    tls_placement = saved_;
-  }
-  bool consumed() const noexcept { return tls_placement.consumed; }
-  void* placed() const noexcept { return tls_placement.placed; }
+  ~PlacementScope() { tls_placement = saved_; }
   PlacementScope(const PlacementScope&) = delete;
   PlacementScope& operator=(const PlacementScope&) = delete;
 
  private:
-  FramePlacement saved_;
+  FramePlacement* saved_;
 };
 
 }  // namespace allocbench::detail

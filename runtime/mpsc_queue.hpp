@@ -49,11 +49,10 @@ class MpscQueue {
     return nullptr;
   }
 
-  // Owner thread: true when a push has started that pop() has not yet returned.
-  bool maybe_nonempty() const noexcept {
-    return head_.load(std::memory_order_seq_cst) != tail_ ||
-           tail_->mpsc_next.load(std::memory_order_acquire) != nullptr;
-  }
+  // Owner thread: true when a push has started that pop() has not yet returned. pop() never
+  // leaves an unreturned node as both tail and head (it re-pushes the stub and returns it), and a
+  // push moves head_ first, so one compare tells.
+  bool maybe_nonempty() const noexcept { return head_.load(std::memory_order_seq_cst) != tail_; }
 
  private:
   alignas(64) std::atomic<MpscNode*> head_;

@@ -34,6 +34,10 @@ void on_block_retained(TaskHeader& h) noexcept {
   ++h.runtime->zombies_;
 }
 
+void on_task_finished(TaskHeader& h) noexcept {
+  h.runtime->finished(h);
+}
+
 }  // namespace detail
 
 Runtime::Runtime(const BackendConfig& config)
@@ -42,25 +46,45 @@ Runtime::Runtime(const BackendConfig& config)
   if (eventfd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
 
+namespace {
+
+// A join's two links, each valid only under its flag.
+TaskHeader* take_join_waiter(TaskHeader& t) noexcept {
+  using namespace detail::task_flag;
+  if (!(t.flags & kJoinWaited)) return nullptr;
+  t.flags &= ~kJoinWaited;
+  TaskHeader* w = t.join_waiter;
+  w->flags &= ~kAwaiting;
+  return w;
+}
+void stop_awaiting(TaskHeader& t) noexcept {
+  using namespace detail::task_flag;
+  if (!(t.flags & kAwaiting)) return;
+  t.flags &= ~kAwaiting;
+  t.awaiting->flags &= ~kJoinWaited;
+}
+
+}  // namespace
+
 Runtime::~Runtime() {
-  shutting_down_ = true;
-  // Every task still here is destroyed at its suspension point; handles are orphaned first so
-  // that nothing a frame's destructors do can reach back into a freed frame.
-  while (live_head_ != nullptr) {
-    TaskHeader& t = *live_head_;
-    if (t.handle != nullptr) {
-      t.handle->hdr_ = nullptr;
-      t.handle->status_ = JoinHandleBase::Status::kOrphaned;
-      t.handle = nullptr;
+  // Every task still here is destroyed at its suspension point: the queued ones, then those on
+  // the shutdown list (suspended, or finished with a handle). Handles are orphaned first so that
+  // nothing a frame's destructors do can reach back into a freed frame. Those destructors may
+  // spawn, wake or drop other tasks: what they queue, the loop pops.
+  for (;;) {
+    TaskHeader* t = pop_ready();
+    if (t == nullptr) t = live_head_;
+    if (t == nullptr) break;
+    if (t->handle != nullptr) {
+      t->handle->hdr_ = nullptr;
+      t->handle->status_ = JoinHandleBase::Status::kOrphaned;
+      t->handle = nullptr;
     }
-    if (t.state == TaskState::kQueued) unlink_ready(t);
-    if (t.awaiting != nullptr) t.awaiting->join_waiter = nullptr;
-    if (t.join_waiter != nullptr) t.join_waiter->awaiting = nullptr;
-    t.awaiting = nullptr;
-    t.join_waiter = nullptr;
-    t.state = TaskState::kCancelled;
-    t.parked = false;
-    free_task(t);  // may run destructors that spawn or drop other tasks: the loop sees them
+    stop_awaiting(*t);
+    take_join_waiter(*t);
+    t->state = TaskState::kCancelled;
+    t->flags &= ~detail::task_flag::kParked;
+    free_task(*t);
   }
   drain_zombies_at_shutdown();
   // A thread that handed over a frame may still be writing the eventfd: wait until it is out.
@@ -77,32 +101,68 @@ void Runtime::cancel(TaskHeader& t) noexcept {
     case TaskState::kFinished:
     case TaskState::kCancelled:
     case TaskState::kInline:
+    case TaskState::kDone:
       return;
     case TaskState::kRunning:
-      t.cancel_requested = true;  // destroyed once it suspends (see run_one)
+      t.flags |= detail::task_flag::kCancelRequested;  // destroyed once it suspends
       return;
     case TaskState::kQueued:
       unlink_ready(t);
       break;
     case TaskState::kSuspended:
-      if (t.awaiting != nullptr) {
-        t.awaiting->join_waiter = nullptr;
-        t.awaiting = nullptr;
-      }
+      stop_awaiting(t);
       break;
   }
   t.state = TaskState::kCancelled;
-  t.parked = false;
-  if (TaskHeader* w = std::exchange(t.join_waiter, nullptr)) {
-    w->awaiting = nullptr;
-    schedule(*w);
-  }
+  t.flags &= ~detail::task_flag::kParked;
+  if (TaskHeader* w = take_join_waiter(t)) schedule(*w);
   if (t.handle != nullptr) {
     t.handle->hdr_ = nullptr;
     t.handle->status_ = JoinHandleBase::Status::kCancelled;
     t.handle = nullptr;
   }
   free_task(t);
+}
+
+void Runtime::finished(TaskHeader& t) noexcept {
+  t.state = TaskState::kFinished;
+  if (TaskHeader* w = take_join_waiter(t)) schedule(*w);
+}
+
+// Everything after a resume but the common case (finished, detached, nothing flagged).
+void Runtime::after_resume(TaskHeader& t) noexcept {
+  using namespace detail::task_flag;
+  switch (t.state) {
+    case TaskState::kFinished:
+      t.flags &= ~kCancelRequested;  // too late: a finished task keeps its result
+      if (t.handle == nullptr) {
+        if (t.flags & kHasException) ++unobserved_exceptions_;
+        free_task(t);
+      } else if (!(t.flags & kOnLiveList)) {
+        link_live(t);  // its handle may look later; shutdown must find it
+      }
+      return;
+    case TaskState::kQueued:  // yielded, or woken before it suspended: in the ready queue
+      if (t.flags & kCancelRequested) cancel(t);
+      return;
+    default:  // suspended on a join, a park, or an awaiter the runtime does not know
+      if (!(t.flags & kOnLiveList)) link_live(t);
+      if (t.flags & kCancelRequested) cancel(t);
+      return;
+  }
+}
+
+// Only for a finished task (detach handles the rest inline).
+void Runtime::handle_dropped(TaskHeader& t) noexcept {
+  using namespace detail::task_flag;
+  if ((t.flags & kHasException) && !(t.flags & kResultTaken)) ++unobserved_exceptions_;
+  free_task(t);
+}
+
+std::size_t Runtime::ready_tasks() const noexcept {
+  std::size_t n = 0;
+  for (const detail::ReadyLink* l = ready_.next; l != &ready_; l = l->next) ++n;
+  return n;
 }
 
 // A task suspended inside a chain of inline awaits: destroy the chain innermost first, as an
@@ -144,8 +204,9 @@ Waker Runtime::make_waker(TaskHeader& t) noexcept {
 }
 
 void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
-  if (t.parked && gen == t.park_gen && t.state == TaskState::kSuspended) {
-    t.parked = false;
+  if ((t.flags & detail::task_flag::kParked) && gen == t.park_gen &&
+      t.state == TaskState::kSuspended) {
+    t.flags &= ~detail::task_flag::kParked;
     schedule(t);
   }
 }
@@ -225,7 +286,7 @@ void Runtime::run_until_finished(const JoinHandleBase& h) {
     if (poll_remote() != 0) continue;
     if (wakers_live_.load(std::memory_order_acquire) == 0) {
       // A Waker may have pushed and gone between the poll above and that load: poll again.
-      if (poll_remote() != 0 || ready_head_ != nullptr) continue;
+      if (poll_remote() != 0 || !ready_empty()) continue;
       throw std::logic_error(
           "block_on: the task can never finish (nothing is ready and no Waker is alive)");
     }
@@ -297,10 +358,10 @@ TaskHeader& JoinHandleBase::take_finished() {
       break;
   }
   if (hdr_->state != TaskState::kFinished) throw std::logic_error("task has not finished yet");
-  if (hdr_->result_taken) {
+  if (hdr_->flags & detail::task_flag::kResultTaken) {
     throw std::logic_error("the task's result was already taken (by result() or co_await)");
   }
-  hdr_->result_taken = true;
+  hdr_->flags |= detail::task_flag::kResultTaken;
   return *hdr_;
 }
 
@@ -319,14 +380,18 @@ void JoinHandleBase::JoinAwaiterBase::await_suspend(std::coroutine_handle<> awai
   if (self == nullptr) throw std::logic_error("a JoinHandle can only be awaited inside a task");
   if (h.status_ != Status::kLive) throw std::logic_error("awaiting an empty JoinHandle");
   TaskHeader& target = *h.hdr_;
-  if (target.join_waiter != nullptr) throw std::logic_error("a task can be awaited only once");
+  if (target.flags & detail::task_flag::kJoinWaited) {
+    throw std::logic_error("a task can be awaited only once");
+  }
   if (target.runtime != self->runtime) {
     throw std::logic_error("a JoinHandle can only be awaited inside a task of its own runtime");
   }
   if (&target == self) throw std::logic_error("a task cannot await itself");
   target.join_waiter = self;
+  target.flags |= detail::task_flag::kJoinWaited;
   self->awaiting = &target;
-  self->resume_point = awaiting;
+  self->flags |= detail::task_flag::kAwaiting;
+  self->resume_point = awaiting.address();
   self->state = TaskState::kSuspended;
 }
 
@@ -397,7 +462,7 @@ void Runtime::throw_misplaced(bool created_a_frame) {
 void YieldAwaiter::await_suspend(std::coroutine_handle<> h) const {
   TaskHeader* t = detail::tls_current_task;
   if (t == nullptr) throw std::logic_error("yield_now() outside a runtime task");
-  t->resume_point = h;
+  t->resume_point = h.address();
   t->runtime->schedule(*t);
 }
 

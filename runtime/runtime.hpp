@@ -86,7 +86,7 @@ class Runtime {
   TaskBackend& backend() noexcept { return backend_; }
   const TaskBackend& backend() const noexcept { return backend_; }
   std::size_t live_tasks() const noexcept { return live_count_; }
-  std::size_t ready_tasks() const noexcept { return ready_count_; }
+  std::size_t ready_tasks() const noexcept;  // walks the ready queue: for tests and diagnostics
   std::size_t unobserved_exceptions() const noexcept { return unobserved_exceptions_; }
   // Blocks whose task is gone but that a Waker held elsewhere still names.
   std::size_t retained_blocks() const noexcept { return zombies_; }
@@ -111,11 +111,12 @@ class Runtime {
   friend struct YieldAwaiter;
 
   template <class F>
-  auto place_and_spawn(void* slot, F&& factory);
+  auto place_and_spawn(detail::FramePlacement& pl, F&& factory);
   template <class T>
   JoinHandle<T> spawn_unchecked(Task<T> task) noexcept;
   void adopt(detail::TaskHeader& t) noexcept;
   bool run_ready_one();
+  void after_resume(detail::TaskHeader& t) noexcept;
   // Cold checks: throw logic_error naming the call.
   void check_owner(const char* call) const {
     if (!is_owner_thread()) [[unlikely]]
@@ -133,6 +134,7 @@ class Runtime {
   void push_ready(detail::TaskHeader& t) noexcept;
   detail::TaskHeader* pop_ready() noexcept;
   void unlink_ready(detail::TaskHeader& t) noexcept;
+  bool ready_empty() const noexcept { return ready_.next == &ready_; }
   void link_live(detail::TaskHeader& t) noexcept;
   void unlink_live(detail::TaskHeader& t) noexcept;
 
@@ -157,15 +159,14 @@ class Runtime {
 
   TaskBackend backend_;       // first member: destroyed after every frame it holds
   const char* owner_marker_;  // the owner thread's tls_thread_marker
-  detail::TaskHeader* ready_head_ = nullptr;
-  detail::TaskHeader* ready_tail_ = nullptr;
+  detail::ReadyLink ready_{&ready_, &ready_};  // the ready queue's sentinel
+  // Spawned tasks not yet freed; those that ever suspended (or finished with a handle) are also
+  // on the shutdown list, the others are in the ready queue or running.
   detail::TaskHeader* live_head_ = nullptr;
-  std::size_t ready_count_ = 0;
   std::size_t live_count_ = 0;
   std::size_t zombies_ = 0;  // blocks whose coroutine is gone, still named by Wakers
   std::size_t claims_ = 0;   // SlabClaims alive: they must not outlive the runtime
   std::size_t unobserved_exceptions_ = 0;
-  bool shutting_down_ = false;
 
   // Cross-thread wake path.
   detail::MpscQueue remote_;
@@ -193,16 +194,16 @@ struct ParkAwaiter {
     detail::TaskHeader* t = detail::tls_current_task;
     if (t == nullptr) throw std::logic_error("park() outside a runtime task");
     Runtime& rt = *t->runtime;
-    t->resume_point = h;
+    t->resume_point = h.address();
     t->state = detail::TaskState::kSuspended;
-    t->parked = true;
+    t->flags |= detail::task_flag::kParked;
     ++t->park_gen;
     try {
       std::invoke(f, rt.make_waker(*t));
     } catch (...) {
       // f never suspended us for good: undo, and let the exception surface at the co_await.
       if (t->state == detail::TaskState::kQueued) rt.unlink_ready(*t);
-      t->parked = false;
+      t->flags &= ~detail::task_flag::kParked;
       t->state = detail::TaskState::kRunning;
       throw;
     }
@@ -234,24 +235,28 @@ JoinHandle<T> Runtime::spawn_unchecked(Task<T> task) noexcept {
   return JoinHandle<T>(&t);
 }
 
+// `pl` is the caller's, so that a claim can tell after a throw whether its block was used.
 template <class F>
-auto Runtime::place_and_spawn(void* slot, F&& factory) {
+auto Runtime::place_and_spawn(detail::FramePlacement& pl, F&& factory) {
   using TaskT = detail::FactoryTask<F>;
   using T = typename detail::TaskResult<TaskT>::type;
   check_owner("spawn_slab");
-  detail::PlacementScope scope(&backend_, slot);
-  TaskT task = std::invoke(factory);
+  TaskT task = [&] {
+    detail::PlacementScope scope(pl);
+    return std::invoke(factory);
+  }();
   // The placement is one-shot: the first frame the factory created went to the backend. Anything
   // else means the factory returned a task made elsewhere (its frame would not be where we put it).
-  if (!scope.consumed() || task.frame_address() != scope.placed()) [[unlikely]] {
-    throw_misplaced(scope.consumed());
+  if (task.frame_address() != pl.placed) [[unlikely]] {
+    throw_misplaced(pl.placed != nullptr);
   }
   return spawn_unchecked<T>(std::move(task));
 }
 
 template <class F>
 auto Runtime::spawn_slab(F&& factory) {
-  return place_and_spawn(nullptr, std::forward<F>(factory));
+  detail::FramePlacement pl{&backend_, nullptr};
+  return place_and_spawn(pl, std::forward<F>(factory));
 }
 
 template <class F>
@@ -259,7 +264,8 @@ auto Runtime::try_spawn_slab(F&& factory) {
   using T = typename detail::TaskResult<detail::FactoryTask<F>>::type;
   if (detail::backend_full(backend_)) return std::optional<JoinHandle<T>>{};
   try {
-    return std::optional<JoinHandle<T>>{place_and_spawn(nullptr, std::forward<F>(factory))};
+    detail::FramePlacement pl{&backend_, nullptr};
+    return std::optional<JoinHandle<T>>{place_and_spawn(pl, std::forward<F>(factory))};
   } catch (const SlabFull&) {
     return std::optional<JoinHandle<T>>{};
   }
@@ -276,16 +282,16 @@ T Runtime::block_on(Task<T> task) {
 template <class F>
 auto SlabClaim::spawn(F&& factory) {
   if (slot_ == nullptr) throw std::logic_error("SlabClaim::spawn on an empty or used claim");
-  void* slot = slot_;
+  detail::FramePlacement pl{&rt_->backend_, slot_};
   try {
-    auto handle = rt_->place_and_spawn(slot, std::forward<F>(factory));
+    auto handle = rt_->place_and_spawn(pl, std::forward<F>(factory));
     slot_ = nullptr;  // the task owns the block now
     --rt_->claims_;
     return handle;
   } catch (...) {
     // If a frame was placed and then destroyed (the factory threw after creating it, or returned
     // another task), its origin tag already returned the block: forget it, do not free it twice.
-    if (detail::tls_placement_consumed_last) {
+    if (pl.placed != nullptr) {
       slot_ = nullptr;
       --rt_->claims_;
     }

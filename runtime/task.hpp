@@ -21,7 +21,8 @@ class Task;
 
 namespace detail {
 
-// Called by a spawned task's final suspend; defined in hot_path.hpp.
+// Called by a spawned task's final suspend when someone may still look at it; defined in
+// hot_path.hpp.
 void on_task_finished(TaskHeader& h) noexcept;
 
 struct FinalAwaiter {
@@ -31,9 +32,15 @@ struct FinalAwaiter {
     if (hdr.state == TaskState::kInline) {
       // The chain of inline awaits is one shorter: its innermost Task is now the parent.
       if (TaskHeader* top = tls_current_task) top->inner = hdr.parent;
-      return hdr.continuation ? hdr.continuation : std::noop_coroutine();
+      return std::coroutine_handle<>::from_address(hdr.continuation);
     }
-    on_task_finished(hdr);
+    // A detached task with no flag set (no exception, no cancel, not on the shutdown list):
+    // nothing can observe it any more, and the run loop frees it without another look.
+    if ((hdr.flags | reinterpret_cast<std::uintptr_t>(hdr.handle)) == 0) [[likely]] {
+      hdr.state = TaskState::kDone;
+    } else {
+      on_task_finished(hdr);
+    }
     return std::noop_coroutine();
   }
   void await_resume() const noexcept {}
@@ -65,7 +72,7 @@ struct Promise : PromiseBase {
   }
   void unhandled_exception() noexcept {
     result.template emplace<2>(std::current_exception());
-    header(*this).has_exception = true;
+    header(*this).flags |= task_flag::kHasException;
   }
   // Moves the result out, or rethrows the task's exception.
   T take() {
@@ -82,7 +89,7 @@ struct Promise<void> : PromiseBase {
   void return_void() noexcept {}
   void unhandled_exception() noexcept {
     error = std::current_exception();
-    header(*this).has_exception = true;
+    header(*this).flags |= task_flag::kHasException;
   }
   void take() {
     if (error) std::rethrow_exception(error);
@@ -142,8 +149,12 @@ class [[nodiscard]] Task {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
       detail::TaskHeader& child = detail::header_of(h_.address());
-      child.continuation = parent;
-      if constexpr (detail::kIsTaskPromise<P>) child.parent = &detail::header_of(parent.address());
+      child.continuation = parent.address();
+      if constexpr (detail::kIsTaskPromise<P>) {
+        child.parent = &detail::header_of(parent.address());
+      } else {
+        child.parent = nullptr;
+      }
       if (detail::TaskHeader* top = detail::tls_current_task) top->inner = &child;
       return h_;
     }

@@ -4,6 +4,10 @@
 // the coroutine (its locals, its parameters, the Wakers it holds) and returning the block are two
 // steps. The block goes when the last reference goes: the frame's own (dropped when the coroutine
 // is destroyed), one per live Waker, one per pending remote-queue entry.
+//
+// Fields are set where they start to matter, not all at allocation: allocate_frame sets what
+// every frame needs (origin, size, state, flags, refs), Runtime::adopt what a spawned task needs,
+// and the rest is written by the join, park, inline-await and shutdown paths before they read it.
 #pragma once
 
 #include <atomic>
@@ -25,39 +29,59 @@ enum class TaskState : std::uint8_t {
   kQueued,     // in the ready queue
   kRunning,    // being resumed right now
   kSuspended,  // waiting: on a join, or parked with a waker
-  kFinished,   // ran to completion (result or exception stored)
+  kFinished,   // ran to completion (result or exception stored); someone may still look
   kCancelled,  // cancelled or shut down before finishing; its coroutine is gone or going
+  kDone,       // finished with nobody to tell (no handle, no flag set): freed on the spot
 };
 
-struct TaskHeader : MpscNode {
-  // Owner-thread fields.
-  Runtime* runtime = nullptr;
-  TaskHeader* ready_prev = nullptr;  // ready queue (doubly linked: cancel unlinks in O(1))
-  TaskHeader* ready_next = nullptr;
-  TaskHeader* live_prev = nullptr;  // every live spawned task, for runtime shutdown
-  TaskHeader* live_next = nullptr;
-  std::coroutine_handle<> resume_point;  // innermost coroutine to resume (nested awaits)
-  std::coroutine_handle<> continuation;  // inline await: the awaiting coroutine
-  // Inline awaits: `parent` is the awaiting Task's header (null if the awaiting coroutine is not
-  // a Task); a spawned task's `inner` is the innermost Task of its chain of inline awaits (null or
-  // itself when it has none). Cancel and shutdown destroy a chain innermost first, in a loop.
-  TaskHeader* parent = nullptr;
-  TaskHeader* inner = nullptr;
-  TaskHeader* join_waiter = nullptr;  // a spawned task awaiting this one's JoinHandle
-  TaskHeader* awaiting = nullptr;     // the task whose JoinHandle this one awaits
-  JoinHandleBase* handle = nullptr;   // the live JoinHandle, if any
-  std::uintptr_t origin = 0;          // the backend the block came from (frame_alloc.hpp)
-  std::uint32_t frame_bytes = 0;      // the coroutine frame's size (the block's is larger)
-  std::uint32_t park_gen = 0;
-  TaskState state = TaskState::kInline;
-  bool has_exception = false;
-  bool result_taken = false;      // result() or co_await has moved the result out
-  bool parked = false;            // suspended in park(): only a waker may schedule it
-  bool cancel_requested = false;  // cancelled while running: destroyed when it suspends
+// Rarely set conditions, in one byte so that the final suspend tests them all with one compare.
+namespace task_flag {
+inline constexpr std::uint8_t kHasException = 1;
+inline constexpr std::uint8_t kResultTaken = 2;     // result() or co_await moved the result out
+inline constexpr std::uint8_t kParked = 4;          // suspended in park(): only a waker schedules
+inline constexpr std::uint8_t kCancelRequested = 8; // cancelled while running: destroyed on suspend
+inline constexpr std::uint8_t kOnLiveList = 16;     // linked in the runtime's shutdown list
+inline constexpr std::uint8_t kJoinWaited = 32;     // join_waiter is set
+inline constexpr std::uint8_t kAwaiting = 64;       // awaiting is set
+}  // namespace task_flag
 
-  // Cross-thread fields (wakers may live on other threads).
-  std::atomic<std::uint32_t> refs{1};       // the frame's own reference
+// The ready queue's links: a circular list through a sentinel owned by the Runtime, so push, pop
+// and the O(1) unlink that cancel needs have no branch on an empty queue.
+struct ReadyLink {
+  ReadyLink* next;
+  ReadyLink* prev;
+};
+
+struct TaskHeader : ReadyLink, MpscNode {
+  // Hot: every spawn, run and free reads or writes these.
+  Runtime* runtime;                      // set by adopt (spawned tasks only)
+  void* resume_point;                    // innermost coroutine to resume (nested awaits)
+  std::uintptr_t origin;                 // the backend the block came from (frame_alloc.hpp)
+  std::uint32_t frame_bytes;             // the coroutine frame's size (the block's is larger)
+  TaskState state;
+  std::uint8_t flags;                    // task_flag bits
+  JoinHandleBase* handle;                // the live JoinHandle, if any (spawned tasks)
+  // Inline awaits: `continuation` is the awaiting coroutine, `parent` the awaiting Task's header
+  // (null if the awaiting coroutine is not a Task); a spawned task's `inner` is the innermost
+  // Task of its chain of inline awaits (null or itself when it has none). Cancel and shutdown
+  // destroy a chain innermost first, in a loop.
+  void* continuation;
+  TaskHeader* parent;
+  TaskHeader* inner;
+  // Joins: each valid only while its flag is set (kJoinWaited, kAwaiting).
+  TaskHeader* join_waiter;  // a spawned task awaiting this one's JoinHandle
+  TaskHeader* awaiting;     // the task whose JoinHandle this one awaits
+  // The shutdown list: only tasks that suspend (or finish with a handle) are linked; queued
+  // tasks are found through the ready queue.
+  TaskHeader* live_prev;
+  TaskHeader* live_next;
+
+  // Cross-thread fields (wakers may live on other threads): the only ones with initialisers, so
+  // default-initialising a header (allocate_frame) writes these and leaves the rest to their
+  // paths.
+  std::atomic<std::uint32_t> refs{1};       // the frame's own + Wakers' + queue entries'
   std::atomic<std::uint32_t> woken_gen{0};  // newest park generation woken remotely (grows only)
+  std::uint32_t park_gen = 0;
   std::atomic<bool> remote_queued{false};
 };
 
@@ -65,6 +89,7 @@ struct TaskHeader : MpscNode {
 inline constexpr std::size_t kHeaderBytes =
     (sizeof(TaskHeader) + __STDCPP_DEFAULT_NEW_ALIGNMENT__ - 1) / __STDCPP_DEFAULT_NEW_ALIGNMENT__ *
     __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+static_assert(kHeaderBytes <= 144, "the task header grew: every task block pays for it");
 
 // The block a coroutine frame of `frame` bytes needs: header + frame.
 constexpr std::size_t block_size(std::size_t frame) noexcept {

