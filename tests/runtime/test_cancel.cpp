@@ -1,6 +1,7 @@
 // Cancellation: at every state a task can be in, the frame goes exactly once and the awaiter
 // sees TaskCancelled.
 #include <optional>
+#include <vector>
 
 #include "tests/runtime/support.hpp"
 
@@ -120,6 +121,72 @@ TEST(Cancel, ATaskCancellingItselfStopsAtItsNextSuspension) {
   EXPECT_EQ(after, 0);
   EXPECT_TRUE(self.is_cancelled());
   EXPECT_EQ(c.alive(), 0);
+}
+
+// A cancel that arrives while the task runs takes effect at its next suspension; a task that
+// finishes first was never stopped, so it keeps its result (and its frame until the handle goes).
+TEST(Cancel, ATaskCancellingItselfThenFinishingKeepsItsResult) {
+  Counts c;
+  Runtime rt;
+  JoinHandle<int> self;
+  auto body = [&](Tracker t) -> Task<int> {
+    (void)t;
+    self.cancel();
+    co_return 7;
+  };
+  self = rt.spawn_slab([&] { return body(Tracker(c)); });
+  rt.run_until_idle();
+  EXPECT_FALSE(self.is_cancelled());
+  ASSERT_TRUE(self.is_finished());
+  EXPECT_EQ(self.result(), 7);
+  EXPECT_EQ(rt.live_tasks(), 1u) << "the frame stays while its handle may look";
+  self = JoinHandle<int>();
+  EXPECT_EQ(c.alive(), 0);
+  EXPECT_EQ(rt.live_tasks(), 0u);
+  EXPECT_EQ(rt.backend().stats().live_blocks, 0u);
+}
+
+// Tasks that suspended are on the runtime's shutdown list; cancelling, waking and finishing them
+// in every order must keep that list whole (ASan sees a broken link as a use after free).
+TEST(Cancel, SuspendedTasksLeaveTheShutdownListInAnyOrder) {
+  Counts c;
+  Runtime rt(small_config(64));
+  constexpr int kTasks = 12;
+  std::vector<std::optional<Waker>> wakers(kTasks);
+  std::vector<JoinHandle<void>> handles;
+  for (int i = 0; i < kTasks; ++i) {
+    handles.push_back(rt.spawn_slab([&, i] { return parks_forever(Tracker(c), &wakers[i]); }));
+  }
+  rt.run_until_idle();
+  ASSERT_EQ(rt.live_tasks(), static_cast<std::size_t>(kTasks));
+  // Middle, head, tail, then the rest: some cancelled, some woken to finish, some detached first.
+  const int order[kTasks] = {5, 11, 0, 6, 1, 10, 2, 9, 3, 8, 4, 7};
+  for (int k = 0; k < kTasks; ++k) {
+    const int i = order[k];
+    switch (k % 3) {
+      case 0:
+        handles[i].cancel();
+        wakers[i].reset();  // a stale Waker dropped after the cancel
+        break;
+      case 1:
+        std::move(*wakers[i]).wake();
+        wakers[i].reset();
+        rt.run_until_idle();
+        EXPECT_TRUE(handles[i].is_finished());
+        handles[i] = JoinHandle<void>();  // finished with a handle: freed when it goes
+        break;
+      case 2:
+        handles[i].detach();
+        std::move(*wakers[i]).wake();
+        wakers[i].reset();
+        rt.run_until_idle();
+        break;
+    }
+    EXPECT_EQ(c.alive(), kTasks - k - 1) << "after step " << k;
+  }
+  handles.clear();
+  EXPECT_EQ(rt.live_tasks(), 0u);
+  EXPECT_EQ(rt.backend().stats().live_blocks, 0u);
 }
 
 }  // namespace
