@@ -21,10 +21,6 @@
 
 namespace allocbench::detail {
 
-// Set in an origin whose block is a claimed one: it is returned with the claim's size, not the
-// frame's, so sized deallocation stays exact on the malloc backends.
-inline constexpr std::uintptr_t kClaimedBit = 1;
-
 // A spawn's request that the next frame go to its backend (or into a claimed block). It lives
 // on the spawning call's stack; the thread-local pointer to it is what allocate_frame reads.
 struct FramePlacement {
@@ -47,13 +43,14 @@ inline thread_local std::uint64_t tls_backend_allocs = 0;
 // The frame's coroutine is gone but Wakers still name its block (defined in runtime.cpp).
 void on_block_retained(TaskHeader& h) noexcept;
 
-// Default-initialising the header writes only the fields with initialisers (task_header.hpp).
-inline void* init_header(void* p, std::uintptr_t origin, std::size_t n) noexcept {
-  auto* h = ::new (p) TaskHeader;
+// What every frame needs; the rest of the header is set where it starts to matter.
+inline void* init_header(void* p, std::uintptr_t origin, std::size_t block) noexcept {
+  auto* h = ::new (p) TaskHeader;  // trivial: writes nothing
   h->origin = origin;
-  h->frame_bytes = static_cast<std::uint32_t>(n);
+  h->block_bytes = static_cast<std::uint32_t>(block);
   h->state = TaskState::kInline;
   h->flags = 0;
+  h->refs_ = 1;  // not yet shared with any thread: a plain store
   return static_cast<char*>(p) + kHeaderBytes;
 }
 
@@ -61,14 +58,14 @@ inline void* allocate_frame(std::size_t n) {
   const std::size_t total = block_size(n);
   tls_last_block_size = total;
   FramePlacement* pl = tls_placement;
-  if (pl == nullptr) return init_header(::operator new(total), 0, n);
+  if (pl == nullptr) return init_header(::operator new(total), 0, total);
   TaskBackend* b = pl->backend;
   void* p;
-  std::uintptr_t origin;
+  std::size_t block = total;
   if (pl->slot != nullptr) [[unlikely]] {
     if (total > b->claim_size()) throw_frame_too_large(n, *b, true);
     p = pl->slot;
-    origin = reinterpret_cast<std::uintptr_t>(b) | kClaimedBit;
+    block = b->claim_size();  // returned as the claim it came from: sized frees stay exact
   } else {
     // Every backend refuses a block larger than max_block() before taking anything from its
     // store, so the size is checked only when the allocation fails.
@@ -78,11 +75,10 @@ inline void* allocate_frame(std::size_t n) {
       if (total > b->max_block()) throw_frame_too_large(n, *b, false);
       throw_slab_full(*b, total);
     }
-    origin = reinterpret_cast<std::uintptr_t>(b);
   }
   // One-shot: later frames (the factory's own inner tasks) take the Box path.
   tls_placement = nullptr;
-  void* frame = init_header(p, origin, n);
+  void* frame = init_header(p, reinterpret_cast<std::uintptr_t>(b), block);
   pl->placed = frame;
   return frame;
 }
@@ -90,14 +86,11 @@ inline void* allocate_frame(std::size_t n) {
 // Returns a block whose last reference has gone.
 inline void release_block(TaskHeader& h) noexcept {
   static_assert(std::is_trivially_destructible_v<TaskHeader>);
-  const std::uintptr_t origin = h.origin;
-  const std::size_t total = block_size(h.frame_bytes);
-  if (origin == 0) {
-    ::operator delete(&h, total);
+  if (h.origin == 0) {
+    ::operator delete(&h, h.block_bytes);
     return;
   }
-  auto* b = reinterpret_cast<TaskBackend*>(origin & ~kClaimedBit);
-  b->deallocate(&h, (origin & kClaimedBit) ? b->claim_size() : total);
+  reinterpret_cast<TaskBackend*>(h.origin)->deallocate(&h, h.block_bytes);
 }
 
 // The promise's operator delete: the coroutine is destroyed, so its own reference goes. Only the
@@ -105,8 +98,8 @@ inline void release_block(TaskHeader& h) noexcept {
 // common case needs no read-modify-write.
 inline void deallocate_frame(void* p, std::size_t) noexcept {
   TaskHeader& h = header_of(p);
-  if (h.refs.load(std::memory_order_acquire) == 1 ||
-      h.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (h.refs().load(std::memory_order_acquire) == 1 ||
+      h.refs().fetch_sub(1, std::memory_order_acq_rel) == 1) {
     release_block(h);
     return;
   }

@@ -7,33 +7,36 @@
 
 namespace allocbench::detail {
 
+// The link is a plain pointer accessed through std::atomic_ref: a node lives in a task header,
+// which is created without writing anything it does not need (push writes the link).
 struct MpscNode {
-  std::atomic<MpscNode*> mpsc_next{nullptr};
+  MpscNode* mpsc_next;
+  std::atomic_ref<MpscNode*> link() noexcept { return std::atomic_ref(mpsc_next); }
 };
 
 class MpscQueue {
  public:
-  MpscQueue() : head_(&stub_), tail_(&stub_) {}
+  MpscQueue() : head_(&stub_), tail_(&stub_) { stub_.mpsc_next = nullptr; }
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
   // Any thread.
   void push(MpscNode* n) noexcept {
-    n->mpsc_next.store(nullptr, std::memory_order_relaxed);
+    n->link().store(nullptr, std::memory_order_relaxed);
     MpscNode* prev = head_.exchange(n, std::memory_order_seq_cst);
-    prev->mpsc_next.store(n, std::memory_order_release);
+    prev->link().store(n, std::memory_order_release);
   }
 
   // Owner thread only. Returns nullptr when empty, or when a producer is between its exchange
   // and its link store; that producer's eventfd write (or the next poll) brings the node in.
   MpscNode* pop() noexcept {
     MpscNode* tail = tail_;
-    MpscNode* next = tail->mpsc_next.load(std::memory_order_acquire);
+    MpscNode* next = tail->link().load(std::memory_order_acquire);
     if (tail == &stub_) {
       if (next == nullptr) return nullptr;
       tail_ = next;
       tail = next;
-      next = next->mpsc_next.load(std::memory_order_acquire);
+      next = next->link().load(std::memory_order_acquire);
     }
     if (next != nullptr) {
       tail_ = next;
@@ -41,7 +44,7 @@ class MpscQueue {
     }
     if (tail != head_.load(std::memory_order_acquire)) return nullptr;
     push(&stub_);
-    next = tail->mpsc_next.load(std::memory_order_acquire);
+    next = tail->link().load(std::memory_order_acquire);
     if (next != nullptr) {
       tail_ = next;
       return tail;

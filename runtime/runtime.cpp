@@ -198,7 +198,7 @@ void Runtime::release_zombie(TaskHeader& t) noexcept {
 // ---- wakes -------------------------------------------------------------------------------
 
 Waker Runtime::make_waker(TaskHeader& t) noexcept {
-  t.refs.fetch_add(1, std::memory_order_relaxed);
+  t.refs().fetch_add(1, std::memory_order_relaxed);
   wakers_live_.fetch_add(1, std::memory_order_relaxed);
   return Waker(&t, t.park_gen);
 }
@@ -215,13 +215,13 @@ void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
 // owner will read (an older Waker woken after a newer one lost the newer wake). Serial-number
 // comparison keeps that true across wrap-around.
 void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
-  std::uint32_t seen = t.woken_gen.load(std::memory_order_relaxed);
+  std::uint32_t seen = t.woken_gen().load(std::memory_order_relaxed);
   while (static_cast<std::int32_t>(gen - seen) > 0 &&
-         !t.woken_gen.compare_exchange_weak(seen, gen, std::memory_order_release,
+         !t.woken_gen().compare_exchange_weak(seen, gen, std::memory_order_release,
                                             std::memory_order_relaxed)) {
   }
-  if (!t.remote_queued.exchange(true, std::memory_order_acq_rel)) {
-    t.refs.fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
+  if (!t.remote_queued().exchange(true, std::memory_order_acq_rel)) {
+    t.refs().fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
     remote_.push(&t);
     notify_owner();
   }
@@ -230,14 +230,14 @@ void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
 // Drops one Waker or queue-entry reference. After a non-last drop the frame may already be gone,
 // so nothing here touches it again; the last reference owns the frame alone.
 void Runtime::release_wake_ref(TaskHeader& t) noexcept {
-  if (t.refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (t.refs().fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (is_owner_thread()) {
     release_zombie(t);
     return;
   }
   // Only the owner frees frames: hand it over. No entry is queued (entries hold references), and
   // a count of 0 tells the owner's poll that this entry is a hand-over, not a wake.
-  t.remote_queued.store(true, std::memory_order_relaxed);
+  t.remote_queued().store(true, std::memory_order_relaxed);
   remote_.push(&t);
   notify_owner();
 }
@@ -255,15 +255,15 @@ std::size_t Runtime::poll_remote() noexcept {
   while (detail::MpscNode* node = remote_.pop()) {
     auto& t = static_cast<TaskHeader&>(*node);
     ++n;
-    if (t.refs.load(std::memory_order_acquire) == 0) {
+    if (t.refs().load(std::memory_order_acquire) == 0) {
       release_zombie(t);  // its last Waker went on another thread
       continue;
     }
     // An exchange, not a store: it reads the latest waker's exchange, so that waker's generation
     // is visible below even when its wake merged into this entry.
-    t.remote_queued.exchange(false, std::memory_order_acq_rel);
+    t.remote_queued().exchange(false, std::memory_order_acq_rel);
     // A wake. wake_local ignores it unless the task is still parked in that same park.
-    wake_local(t, t.woken_gen.load(std::memory_order_acquire));
+    wake_local(t, t.woken_gen().load(std::memory_order_acquire));
     release_wake_ref(t);  // the entry's reference; may free a task the runtime is done with
   }
   return n;

@@ -194,6 +194,13 @@ struct ParkAwaiter {
     detail::TaskHeader* t = detail::tls_current_task;
     if (t == nullptr) throw std::logic_error("park() outside a runtime task");
     Runtime& rt = *t->runtime;
+    if (!(t->flags & detail::task_flag::kWakeReady)) {
+      // First park: no Waker has ever named this task, so plain stores are enough.
+      t->park_gen = 0;
+      t->woken_gen_ = 0;
+      t->remote_queued_ = false;
+      t->flags |= detail::task_flag::kWakeReady;
+    }
     t->resume_point = h.address();
     t->state = detail::TaskState::kSuspended;
     t->flags |= detail::task_flag::kParked;

@@ -14,6 +14,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "runtime/mpsc_queue.hpp"
 
@@ -43,6 +44,7 @@ inline constexpr std::uint8_t kCancelRequested = 8; // cancelled while running: 
 inline constexpr std::uint8_t kOnLiveList = 16;     // linked in the runtime's shutdown list
 inline constexpr std::uint8_t kJoinWaited = 32;     // join_waiter is set
 inline constexpr std::uint8_t kAwaiting = 64;       // awaiting is set
+inline constexpr std::uint8_t kWakeReady = 128;     // the wake fields are set (first park)
 }  // namespace task_flag
 
 // The ready queue's links: a circular list through a sentinel owned by the Runtime, so push, pop
@@ -57,9 +59,10 @@ struct TaskHeader : ReadyLink, MpscNode {
   Runtime* runtime;                      // set by adopt (spawned tasks only)
   void* resume_point;                    // innermost coroutine to resume (nested awaits)
   std::uintptr_t origin;                 // the backend the block came from (frame_alloc.hpp)
-  std::uint32_t frame_bytes;             // the coroutine frame's size (the block's is larger)
+  std::uint32_t block_bytes;             // the size the block goes back to its backend with
   TaskState state;
   std::uint8_t flags;                    // task_flag bits
+  std::uint32_t refs_;  // the frame's own reference + Wakers' + queue entries' (atomic: refs())
   JoinHandleBase* handle;                // the live JoinHandle, if any (spawned tasks)
   // Inline awaits: `continuation` is the awaiting coroutine, `parent` the awaiting Task's header
   // (null if the awaiting coroutine is not a Task); a spawned task's `inner` is the innermost
@@ -76,14 +79,18 @@ struct TaskHeader : ReadyLink, MpscNode {
   TaskHeader* live_prev;
   TaskHeader* live_next;
 
-  // Cross-thread fields (wakers may live on other threads): the only ones with initialisers, so
-  // default-initialising a header (allocate_frame) writes these and leaves the rest to their
-  // paths.
-  std::atomic<std::uint32_t> refs{1};       // the frame's own + Wakers' + queue entries'
-  std::atomic<std::uint32_t> woken_gen{0};  // newest park generation woken remotely (grows only)
-  std::uint32_t park_gen = 0;
-  std::atomic<bool> remote_queued{false};
+  // Wakes: set by the task's first park (kWakeReady). Wakers may live on other threads, so
+  // these and refs_ are accessed atomically (std::atomic_ref); they are plain members so that
+  // creating a header writes nothing it does not need (std::atomic would zero them).
+  std::uint32_t park_gen;
+  std::uint32_t woken_gen_;  // newest park generation woken remotely (grows only)
+  bool remote_queued_;       // an entry for this task is in the remote queue
+
+  std::atomic_ref<std::uint32_t> refs() noexcept { return std::atomic_ref(refs_); }
+  std::atomic_ref<std::uint32_t> woken_gen() noexcept { return std::atomic_ref(woken_gen_); }
+  std::atomic_ref<bool> remote_queued() noexcept { return std::atomic_ref(remote_queued_); }
 };
+static_assert(std::is_trivially_default_constructible_v<TaskHeader>);
 
 // The header is padded so that the frame after it keeps the default new alignment.
 inline constexpr std::size_t kHeaderBytes =
