@@ -218,7 +218,7 @@ void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
   std::uint32_t seen = t.woken_gen().load(std::memory_order_relaxed);
   while (static_cast<std::int32_t>(gen - seen) > 0 &&
          !t.woken_gen().compare_exchange_weak(seen, gen, std::memory_order_release,
-                                            std::memory_order_relaxed)) {
+                                              std::memory_order_relaxed)) {
   }
   if (!t.remote_queued().exchange(true, std::memory_order_acq_rel)) {
     t.refs().fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference

@@ -157,8 +157,8 @@ class Runtime {
   void run_until_finished(const JoinHandleBase& h);
   void drain_zombies_at_shutdown() noexcept;
 
-  TaskBackend backend_;       // first member: destroyed after every frame it holds
-  const char* owner_marker_;  // the owner thread's tls_thread_marker
+  TaskBackend backend_;                        // first member: destroyed after every frame it holds
+  const char* owner_marker_;                   // the owner thread's tls_thread_marker
   detail::ReadyLink ready_{&ready_, &ready_};  // the ready queue's sentinel
   // Spawned tasks not yet freed; those that ever suspended (or finished with a handle) are also
   // on the shutdown list, the others are in the ready queue or running.

@@ -38,13 +38,13 @@ enum class TaskState : std::uint8_t {
 // Rarely set conditions, in one byte so that the final suspend tests them all with one compare.
 namespace task_flag {
 inline constexpr std::uint8_t kHasException = 1;
-inline constexpr std::uint8_t kResultTaken = 2;     // result() or co_await moved the result out
-inline constexpr std::uint8_t kParked = 4;          // suspended in park(): only a waker schedules
-inline constexpr std::uint8_t kCancelRequested = 8; // cancelled while running: destroyed on suspend
-inline constexpr std::uint8_t kOnLiveList = 16;     // linked in the runtime's shutdown list
-inline constexpr std::uint8_t kJoinWaited = 32;     // join_waiter is set
-inline constexpr std::uint8_t kAwaiting = 64;       // awaiting is set
-inline constexpr std::uint8_t kWakeReady = 128;     // the wake fields are set (first park)
+inline constexpr std::uint8_t kResultTaken = 2;      // result() or co_await moved it out
+inline constexpr std::uint8_t kParked = 4;           // parked: only a waker schedules it
+inline constexpr std::uint8_t kCancelRequested = 8;  // cancelled while running: goes on suspend
+inline constexpr std::uint8_t kOnLiveList = 16;      // linked in the runtime's shutdown list
+inline constexpr std::uint8_t kJoinWaited = 32;      // join_waiter is set
+inline constexpr std::uint8_t kAwaiting = 64;        // awaiting is set
+inline constexpr std::uint8_t kWakeReady = 128;      // the wake fields are set (first park)
 }  // namespace task_flag
 
 // The ready queue's links: a circular list through a sentinel owned by the Runtime, so push, pop
@@ -56,14 +56,14 @@ struct ReadyLink {
 
 struct TaskHeader : ReadyLink, MpscNode {
   // Hot: every spawn, run and free reads or writes these.
-  Runtime* runtime;                      // set by adopt (spawned tasks only)
-  void* resume_point;                    // innermost coroutine to resume (nested awaits)
-  std::uintptr_t origin;                 // the backend the block came from (frame_alloc.hpp)
-  std::uint32_t block_bytes;             // the size the block goes back to its backend with
+  Runtime* runtime;           // set by adopt (spawned tasks only)
+  void* resume_point;         // innermost coroutine to resume (nested awaits)
+  std::uintptr_t origin;      // the backend the block came from (frame_alloc.hpp)
+  std::uint32_t block_bytes;  // the size the block goes back to its backend with
   TaskState state;
-  std::uint8_t flags;                    // task_flag bits
-  std::uint32_t refs_;  // the frame's own reference + Wakers' + queue entries' (atomic: refs())
-  JoinHandleBase* handle;                // the live JoinHandle, if any (spawned tasks)
+  std::uint8_t flags;      // task_flag bits
+  std::uint32_t refs_;     // the frame's own reference + Wakers' + queue entries' (atomic: refs())
+  JoinHandleBase* handle;  // the live JoinHandle, if any (spawned tasks)
   // Inline awaits: `continuation` is the awaiting coroutine, `parent` the awaiting Task's header
   // (null if the awaiting coroutine is not a Task); a spawned task's `inner` is the innermost
   // Task of its chain of inline awaits (null or itself when it has none). Cancel and shutdown

@@ -95,10 +95,9 @@ TEST(RealWorker, EveryScenarioRunsOnTheSlabBackends) {
     ASSERT_GE(described["scenarios"].size(), 9u) << info.out;
     for (const auto& sc : described["scenarios"]) {
       const std::string name = sc["name"];
-      const ProcessResult r = run_worker(
-          {"run", "--scenarios", name, "--mode", "quick", "--param", "ops=2000", "--param",
-           "samples=200"},
-          backend);
+      const ProcessResult r = run_worker({"run", "--scenarios", name, "--mode", "quick", "--param",
+                                          "ops=2000", "--param", "samples=200"},
+                                         backend);
       std::string tail;
       for (const auto& line : r.stderr_tail) tail += line + "\n";
       EXPECT_TRUE(r.succeeded()) << backend << " " << name << ": " << describe_end(r) << "\n"

@@ -133,9 +133,9 @@ TEST(Shutdown, DestructorsRunByShutdownMaySpawnWakeAndCancel) {
       auto parked = rt.spawn_slab([&] { return parks(Tracker(c), &w); });
       victim = rt.spawn_slab([&] { return yields(Tracker(c), 50); });
       if (holder_ran) rt.spawn_slab(make_holder).detach();
-      rt.run_one();                   // parks `parked`
-      rt.run_one();                   // victim yields
-      if (holder_ran) rt.run_one();   // the holder yields: queued again, never on the list
+      rt.run_one();                  // parks `parked`
+      rt.run_one();                  // victim yields
+      if (holder_ran) rt.run_one();  // the holder yields: queued again, never on the list
       if (!holder_ran) rt.spawn(make_holder()).detach();  // queued, never run
       ASSERT_TRUE(w.has_value());
       (void)parked;
