@@ -1,0 +1,386 @@
+// open_loop: requests arrive as a seeded Poisson process at a load of the backend's own
+// capacity (measured first, in the same process) or at an absolute rate; latency runs from
+// each request's intended arrival to its completion. heap=2 runs it beside a lived-in heap
+// (service_heap.hpp) that every request churns. See open_loop.hpp for the engine.
+#include "scenarios/open_loop.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "scenarios/arrivals.hpp"
+#include "scenarios/frames.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace allocbench {
+
+struct OpenLoop::State {
+  Session* s = nullptr;
+  OpenLoopWork work;
+  std::array<std::size_t, 3> blocks{};
+  std::size_t sub = 0;
+  std::size_t largest = 0;
+  std::unique_ptr<Runtime> rt;
+  SplitMix64 shape_rng{0x5eed};
+  std::size_t in_flight = 0;
+  std::size_t peak = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t last_completion = 0;
+  std::uint64_t sink = 0;  // the requests' side effect, so their bodies cannot be dropped
+  // Where latencies go: out's histograms always, the session's only in the measured window.
+  OpenLoopOutcome* out = nullptr;
+  bool to_session = false;
+  std::uint64_t start = 0;
+  double quarter_ticks = 1;
+
+  void spawn(std::uint64_t intended);
+  void complete(std::uint64_t intended) noexcept {
+    const std::uint64_t now = ticks_now();
+    --in_flight;
+    ++completed;
+    last_completion = now;
+    const std::uint64_t lat = now > intended ? now - intended : 0;
+    out->all.record(lat);
+    const double q = static_cast<double>(intended - start) / quarter_ticks;
+    out->by_quarter[q < 3 ? static_cast<std::size_t>(q) : 3].record(lat);
+    if (to_session) s->record_ticks(lat);
+  }
+};
+
+namespace {
+
+Task<std::uint32_t> sub_request(std::uint32_t x) {
+  co_await yield_now();
+  co_return x * 2654435761u;
+}
+
+// Locals that live across suspensions set the frame size, as in frames.hpp.
+template <std::size_t Pad>
+Task<void> request(OpenLoop::State* st, std::uint64_t intended, std::uint32_t salt) {
+  std::array<std::uint8_t, Pad> pad;
+  pad[0] = static_cast<std::uint8_t>(salt);
+  pad[Pad - 1] = 1;
+  if (st->work.heap != nullptr) {
+    for (std::uint32_t i = 0; i < st->work.heap_ops; ++i) st->work.heap->step();
+  }
+  for (std::uint32_t i = 0; i < st->work.yields; ++i) co_await yield_now();
+  JoinHandle<std::uint32_t> h = st->rt->spawn_slab([salt] { return sub_request(salt); });
+  const std::uint32_t v = co_await h;
+  st->sink += v + pad[0] + pad[Pad - 1];
+  st->complete(intended);
+}
+
+// The frame mix: 60 % small, 30 % medium, 10 % large requests (per mille, cumulative).
+constexpr std::array<std::uint32_t, 3> kMixCumulative{600, 900, 1000};
+constexpr std::array<std::size_t, 3> kPads{16, 240, 960};
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+void OpenLoop::State::spawn(std::uint64_t intended) {
+  const std::uint64_t r = shape_rng.next();
+  const auto pick = static_cast<std::uint32_t>(r % 1000);
+  const auto salt = static_cast<std::uint32_t>(r >> 32);
+  ++in_flight;
+  if (in_flight > peak) {
+    peak = in_flight;
+    // The backend's live set at its peak, read at powers of two (stats() may walk the heap).
+    if (std::has_single_bit(peak) && peak >= 16) s->note_backend(rt->backend().stats());
+  }
+  if (pick < kMixCumulative[0]) {
+    rt->spawn_slab([this, intended, salt] {
+        return request<kPads[0]>(this, intended, salt);
+      }).detach();
+  } else if (pick < kMixCumulative[1]) {
+    rt->spawn_slab([this, intended, salt] {
+        return request<kPads[1]>(this, intended, salt);
+      }).detach();
+  } else {
+    rt->spawn_slab([this, intended, salt] {
+        return request<kPads[2]>(this, intended, salt);
+      }).detach();
+  }
+}
+
+OpenLoop::OpenLoop(Session& s, const OpenLoopWork& work) : st_(std::make_unique<State>()) {
+  State& st = *st_;
+  st.s = &s;
+  st.work = work;
+  st.shape_rng = SplitMix64(s.seed() ^ 0x6f70656e6c6f6f70ULL);
+  // Block sizes measured, never assumed: a task created on the Box path and dropped.
+  { Task<void> t = request<kPads[0]>(&st, 0, 0); }
+  st.blocks[0] = detail::tls_last_block_size;
+  { Task<void> t = request<kPads[1]>(&st, 0, 0); }
+  st.blocks[1] = detail::tls_last_block_size;
+  { Task<void> t = request<kPads[2]>(&st, 0, 0); }
+  st.blocks[2] = detail::tls_last_block_size;
+  { Task<std::uint32_t> t = sub_request(0); }
+  st.sub = detail::tls_last_block_size;
+  st.largest = std::max(st.sub, *std::max_element(st.blocks.begin(), st.blocks.end()));
+  // Each request in flight holds its block and at most one sub-task's.
+  st.rt = std::make_unique<Runtime>(
+      config_for_frame(st.largest, 2 * std::max(kMaxInFlight, kCapacityInFlight) + 64));
+}
+
+OpenLoop::~OpenLoop() = default;
+
+Runtime& OpenLoop::rt() noexcept {
+  return *st_->rt;
+}
+const std::array<std::size_t, 3>& OpenLoop::request_blocks() const noexcept {
+  return st_->blocks;
+}
+std::size_t OpenLoop::sub_block() const noexcept {
+  return st_->sub;
+}
+std::size_t OpenLoop::largest_block() const noexcept {
+  return st_->largest;
+}
+
+double OpenLoop::measure_capacity(std::uint64_t requests) {
+  State& st = *st_;
+  const TimerCalibration& cal = calibrate_timer();
+  OpenLoopOutcome scratch;  // latencies recorded as in the window, so the per-request cost is
+  st.out = &scratch;        // the same; they mean nothing here and are dropped
+  st.to_session = false;
+  st.start = ticks_now();
+  st.quarter_ticks = 1e30;
+  // A gap drawn per request too: capacity must include everything the open loop does per
+  // request, or a "95 %" load would really be 100 %.
+  PoissonArrivals gaps(1.0, 1);
+  double sum = 0;
+  auto go = [&](std::uint64_t n) {
+    const std::uint64_t target = st.completed + n;
+    while (st.completed < target) {
+      (void)ticks_now();
+      while (st.in_flight < kCapacityInFlight) {
+        sum += gaps.next_gap();
+        st.spawn(ticks_now());
+      }
+      std::size_t ran = 0;
+      while (ran < kRunBatch && st.rt->run_one()) ++ran;
+    }
+  };
+  go(std::max<std::uint64_t>(1, requests / 10));
+  const std::uint64_t c0 = st.completed;
+  const std::uint64_t t0 = ticks_now();
+  go(std::max<std::uint64_t>(1, requests));
+  const std::uint64_t t1 = ticks_now();
+  const std::uint64_t done = st.completed - c0;
+  st.rt->run_until_idle();
+  st.sink += static_cast<std::uint64_t>(sum);
+  st.out = nullptr;
+  return static_cast<double>(done) / (ticks_to_ns(static_cast<double>(t1 - t0), cal) / 1e9);
+}
+
+OpenLoopOutcome OpenLoop::run(const OpenLoopPlan& plan) {
+  if (!(plan.rate_per_s > 0) || plan.arrivals == 0)
+    throw std::invalid_argument("open_loop: the rate and the number of arrivals must be positive");
+  State& st = *st_;
+  const TimerCalibration& cal = calibrate_timer();
+  const double ticks_per_s = cal.ticks_per_ns * 1e9;
+  OpenLoopOutcome out;
+  out.arrivals = plan.arrivals;
+  PoissonArrivals arrivals(plan.rate_per_s / ticks_per_s, plan.seed);
+  const double window = static_cast<double>(plan.arrivals) / plan.rate_per_s * ticks_per_s;
+  // Far above capacity the backlog would take arrivals / capacity to serve: past twice the
+  // nominal window (and a quarter second) the generator stops and says how many never started.
+  const double deadline = 2 * window + 0.25 * ticks_per_s;
+  out.window_ns = window / cal.ticks_per_ns;
+  st.out = &out;
+  st.to_session = true;
+  st.quarter_ticks = std::max(1.0, window / 4);
+  st.completed = 0;
+  st.peak = st.in_flight;
+  const std::uint64_t start = ticks_now();
+  st.start = start;
+  st.last_completion = start;
+  double next = arrivals.next_gap();  // intended arrival, ticks after start
+  std::uint64_t admitted = 0;
+  while (admitted < plan.arrivals) {
+    const auto now = static_cast<double>(ticks_now() - start);
+    if (now > deadline) {
+      out.deadline_hit = true;
+      break;
+    }
+    while (admitted < plan.arrivals && next <= now && st.in_flight < kMaxInFlight) {
+      st.spawn(start + static_cast<std::uint64_t>(next));
+      ++admitted;
+      next += arrivals.next_gap();
+    }
+    std::size_t ran = 0;
+    while (ran < kRunBatch && st.rt->run_one()) ++ran;
+    if (plan.between_batches) plan.between_batches(admitted);
+    if (ran == 0) cpu_relax();  // idle until the next arrival, as a busy-polling service would
+  }
+  st.rt->run_until_idle();
+  out.not_started = plan.arrivals - admitted;
+  out.completed = st.completed;
+  out.elapsed_ns = ticks_to_ns(static_cast<double>(st.last_completion - start), cal);
+  out.achieved_per_s =
+      out.elapsed_ns > 0 ? static_cast<double>(out.completed) / (out.elapsed_ns / 1e9) : 0;
+  out.peak_in_flight = st.peak;
+  st.to_session = false;
+  st.out = nullptr;
+  return out;
+}
+
+namespace {
+
+constexpr std::int64_t kHeapClean = 1;
+constexpr std::int64_t kHeapService = 2;
+
+nlohmann::json percentiles_ns(const Histogram& h, const TimerCalibration& cal) {
+  if (h.count() == 0) return {{"count", 0}};
+  auto ns = [&](std::uint64_t ticks) { return ticks_to_ns(static_cast<double>(ticks), cal); };
+  return {{"count", h.count()},
+          {"p50", ns(h.value_at_percentile(50))},
+          {"p99", ns(h.value_at_percentile(99))},
+          {"p9999", ns(h.value_at_percentile(99.99))},
+          {"max", ns(h.max())}};
+}
+
+void run(Session& s) {
+  const std::int64_t heap = s.param("heap");
+  if (heap != kHeapClean && heap != kHeapService) {
+    throw std::invalid_argument("open_loop: heap must be 1 (clean) or 2 (service), got " +
+                                std::to_string(heap));
+  }
+  const TimerCalibration& cal = calibrate_timer();
+  std::unique_ptr<ServiceHeap> service;
+  double build_ms = 0;
+  if (heap == kHeapService) {
+    const auto t0 = std::chrono::steady_clock::now();
+    service = std::make_unique<ServiceHeap>(s.count("heap_mib") << 20,
+                                            s.seed() * 0x9e3779b97f4a7c15ULL + 1);
+    build_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+  OpenLoopWork work;
+  work.yields = static_cast<std::uint32_t>(s.param("yields"));
+  work.heap_ops = static_cast<std::uint32_t>(s.param("heap_ops"));
+  work.heap = service.get();
+  OpenLoop loop(s, work);
+  const std::uint64_t arrivals = s.count("ops");
+  const std::uint64_t capacity_requests = std::max<std::uint64_t>(1000, arrivals / 4);
+  const std::uint64_t steps_before = service ? service->stats().steps : 0;
+
+  nlohmann::json info;
+  info["heap"] = heap == kHeapClean ? "clean" : "service";
+  info["work"] = {{"yields", work.yields},
+                  {"sub_tasks", 1},
+                  {"heap_ops", service ? work.heap_ops : 0},
+                  {"frame_mix_per_mille", {600, 300, 100}},
+                  {"request_blocks_bytes", loop.request_blocks()},
+                  {"sub_task_block_bytes", loop.sub_block()}};
+  info["max_in_flight"] = OpenLoop::kMaxInFlight;
+  if (s.cache_sim()) {
+    // Under callgrind time runs ~50x slow and pacing means nothing: count the closed-loop
+    // capacity run, which does the same work per request without idling.
+    s.begin();
+    loop.measure_capacity(capacity_requests);
+    s.end(capacity_requests);
+    info["note"] = "under --cache-sim only the closed-loop capacity run is counted";
+  } else {
+    const double capacity = loop.measure_capacity(capacity_requests);
+    const bool absolute = s.params().count("rate") != 0;
+    const double rate = absolute ? static_cast<double>(s.param("rate"))
+                                 : capacity * static_cast<double>(s.param("load_pct")) / 100.0;
+    OpenLoopPlan plan;
+    plan.rate_per_s = rate;
+    plan.arrivals = arrivals;
+    plan.seed = s.seed();
+    s.begin();
+    const OpenLoopOutcome out = loop.run(plan);
+    s.end(out.completed);
+    info["capacity_per_s"] = capacity;
+    info["capacity_requests"] = capacity_requests;
+    info["rate_source"] = absolute ? "absolute (--param rate)" : "load_pct of capacity_per_s";
+    info["target_rate_per_s"] = rate;
+    info["load"] = rate / capacity;
+    info["achieved_rate_per_s"] = out.achieved_per_s;
+    info["achieved_load"] = out.achieved_per_s / capacity;
+    info["arrivals"] = out.arrivals;
+    info["completed"] = out.completed;
+    info["not_started"] = out.not_started;
+    info["deadline_hit"] = out.deadline_hit;
+    info["window_ns"] = out.window_ns;
+    info["elapsed_ns"] = out.elapsed_ns;
+    info["peak_in_flight"] = out.peak_in_flight;
+    nlohmann::json quarters = nlohmann::json::array();
+    for (const auto& h : out.by_quarter) quarters.push_back(percentiles_ns(h, cal));
+    info["latency_by_quarter_ns"] = quarters;
+    if (out.not_started != 0) {
+      info["latency_note"] =
+          "arrivals past the deadline never started: the percentiles cover completed requests "
+          "only and understate the tail";
+    }
+  }
+  s.note_backend(loop.rt().backend().stats());
+  s.set_extra("open_loop", info);
+  if (service) {
+    const ServiceHeapStats h = service->stats();
+    nlohmann::json sh = {{"target_bytes", h.target_bytes},
+                         {"requested_bytes", h.live_bytes},
+                         {"objects", h.live_objects},
+                         {"long_lived_bytes", h.long_lived_bytes},
+                         {"small_object_share", static_cast<double>(h.small_objects) /
+                                                    static_cast<double>(h.live_objects)},
+                         {"largest_object_bytes", h.largest_object},
+                         {"churn_steps_in_run", h.steps - steps_before},
+                         {"mallocs", h.mallocs},
+                         {"frees", h.frees},
+                         {"build_ms", build_ms}};
+    std::string why;
+    if (const auto r = process_malloc_reserved(&why)) {
+      sh["reserved_bytes"] = *r;
+      sh["reserved_of"] = "the process's malloc, task frames included on the malloc backends";
+    } else {
+      sh["reserved_bytes"] = nullptr;
+      sh["reserved_unavailable"] = why;
+    }
+    s.set_extra("service_heap", sh);
+  }
+  s.set_latency_of(
+      "one request: completion minus its intended Poisson arrival (queueing included)");
+  s.set_batched_unavailable(
+      "each open-loop request is timed from its own intended arrival; a batch mean would hide "
+      "the queueing it measures");
+  s.set_frame_size(loop.largest_block());
+}
+
+}  // namespace
+
+ScenarioSpec open_loop_scenario() {
+  return {
+      "open_loop",
+      "Poisson arrivals at a load of the measured capacity; latency from the intended arrival",
+      {{"heap",
+        "1 = clean (frames only), 2 = service (a lived-in heap of other objects through "
+        "malloc, churned by every request)",
+        {kHeapClean, kHeapService},
+        {kHeapClean, kHeapService}},
+       {"heap_mib", "live size of the service heap in MiB (heap=2)", {64}, {256}},
+       {"load_pct",
+        "arrival rate in percent of the capacity measured first in the same process",
+        {80},
+        {50, 80, 95}},
+       {"rate", "absolute arrival rate in requests/s, replacing load_pct (--param rate=N)", {}, {}},
+       {"yields", "yields of each request before it spawns and awaits its sub-task", {2}, {2}},
+       {"heap_ops", "service heap churn steps per request (heap=2)", {2}, {2}},
+       {"ops",
+        "arrivals in the measured window (capacity: a quarter as many)",
+        {200'000},
+        {1'000'000}}},
+      false,
+      run};
+}
+
+}  // namespace allocbench

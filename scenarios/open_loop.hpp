@@ -1,0 +1,92 @@
+// The open-loop engine behind the open_loop scenario, apart from it so tests can drive it (stall
+// the loop, overload it) and read what it saw.
+//
+// A request is a task spawned through the backend (spawn_slab: the slab on bounded / unbounded,
+// the backend's malloc elsewhere) with a frame drawn from a small mix, which does the service
+// heap's churn steps (if any), yields a few times, spawns a sub-task the same way and awaits it.
+// Arrivals come from a seeded Poisson process. The generator runs on the owner thread between
+// batches of ready work, as in a thread-per-core service, and a request's latency is its
+// completion time minus its intended arrival time: a request the generator gets to late, or
+// that waits behind others, is charged for the wait (no coordinated omission).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "harness/probes/histogram.hpp"
+#include "harness/worker/session.hpp"
+#include "runtime/runtime.hpp"
+#include "scenarios/service_heap.hpp"
+
+namespace allocbench {
+
+struct OpenLoopWork {
+  std::uint32_t yields = 2;     // yields of each request before its sub-task
+  std::uint32_t heap_ops = 0;   // service heap churn steps per request
+  ServiceHeap* heap = nullptr;  // none: a clean heap (heap_ops ignored)
+};
+
+struct OpenLoopPlan {
+  double rate_per_s = 0;       // target arrival rate
+  std::uint64_t arrivals = 0;  // requests in the window
+  std::uint64_t seed = 1;
+  // Tests only: called after every batch of ready work with the arrivals admitted so far (a
+  // test stalls the loop here).
+  std::function<void(std::uint64_t)> between_batches;
+};
+
+struct OpenLoopOutcome {
+  std::uint64_t arrivals = 0;
+  std::uint64_t completed = 0;
+  // Arrivals never started because the window ran past its deadline (a rate far above
+  // capacity): their latency is unknown and not in any histogram.
+  std::uint64_t not_started = 0;
+  bool deadline_hit = false;
+  double window_ns = 0;       // nominal: arrivals / rate
+  double elapsed_ns = 0;      // first arrival's intended time to the last completion
+  double achieved_per_s = 0;  // completed / elapsed
+  std::size_t peak_in_flight = 0;
+  // Latency in raw ticks by the quarter of the nominal window the request was meant to arrive
+  // in: flat when the runtime keeps up, rising when the backlog grows.
+  std::array<Histogram, 4> by_quarter;
+  Histogram all;  // every completed request, raw ticks
+};
+
+class OpenLoop {
+ public:
+  // Requests in flight at most; beyond it arrivals wait (still charged from their intended
+  // time). Far above any queue a stable load builds (M/G/1 at 95 %: ~20 on average).
+  static constexpr std::size_t kMaxInFlight = 4096;
+  // Ready tasks resumed between two looks at the generator.
+  static constexpr std::size_t kRunBatch = 16;
+  // In flight while capacity is measured: enough that the ready queue never runs dry.
+  static constexpr std::size_t kCapacityInFlight = 64;
+
+  OpenLoop(Session& s, const OpenLoopWork& work);
+  ~OpenLoop();
+  OpenLoop(const OpenLoop&) = delete;
+  OpenLoop& operator=(const OpenLoop&) = delete;
+
+  // Closed loop at saturation (kCapacityInFlight requests always in flight, the generator's
+  // per-request work included): requests completed per second over `requests`, after a tenth
+  // as many as warm-up.
+  double measure_capacity(std::uint64_t requests);
+  // The open-loop window; every completed request's latency also goes to the session's
+  // histogram (Session::record_ticks).
+  OpenLoopOutcome run(const OpenLoopPlan& plan);
+
+  Runtime& rt() noexcept;
+  // Task block sizes (header + frame) of the request shapes, and of the sub-task.
+  const std::array<std::size_t, 3>& request_blocks() const noexcept;
+  std::size_t sub_block() const noexcept;
+  std::size_t largest_block() const noexcept;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> st_;
+};
+
+}  // namespace allocbench
