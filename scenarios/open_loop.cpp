@@ -263,6 +263,7 @@ void run(Session& s) {
     build_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
+  std::uint64_t steps_before = 0;  // churn steps before the measured window
   OpenLoopWork work;
   work.yields = static_cast<std::uint32_t>(s.param("yields"));
   work.heap_ops = static_cast<std::uint32_t>(s.param("heap_ops"));
@@ -270,7 +271,6 @@ void run(Session& s) {
   OpenLoop loop(s, work);
   const std::uint64_t arrivals = s.count("ops");
   const std::uint64_t capacity_requests = std::max<std::uint64_t>(1000, arrivals / 4);
-  const std::uint64_t steps_before = service ? service->stats().steps : 0;
 
   nlohmann::json info;
   info["heap"] = heap == kHeapClean ? "clean" : "service";
@@ -284,6 +284,7 @@ void run(Session& s) {
   if (s.cache_sim()) {
     // Under callgrind time runs ~50x slow and pacing means nothing: count the closed-loop
     // capacity run, which does the same work per request without idling.
+    if (service) steps_before = service->stats().steps;
     s.begin();
     loop.measure_capacity(capacity_requests);
     s.end(capacity_requests);
@@ -297,6 +298,7 @@ void run(Session& s) {
     plan.rate_per_s = rate;
     plan.arrivals = arrivals;
     plan.seed = s.seed();
+    if (service) steps_before = service->stats().steps;
     s.begin();
     const OpenLoopOutcome out = loop.run(plan);
     s.end(out.completed);

@@ -1,5 +1,6 @@
 #include "scenarios/service_heap.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -38,7 +39,12 @@ void touch(unsigned char* p, std::size_t n) noexcept {
 }  // namespace
 
 std::size_t ServiceHeap::draw_size(SplitMix64& rng, std::size_t max) noexcept {
-  const auto pick = static_cast<std::uint32_t>(rng.next() % 1000);
+  // Only the classes that start below max take part, in their relative shares.
+  std::uint32_t limit = kSizeClasses.front().cumulative;
+  for (const auto& k : kSizeClasses) {
+    if (k.lo < max) limit = k.cumulative;
+  }
+  const auto pick = static_cast<std::uint32_t>(rng.next() % limit);
   const SizeClass* c = &kSizeClasses.back();
   for (const auto& k : kSizeClasses) {
     if (pick < k.cumulative) {
@@ -47,9 +53,9 @@ std::size_t ServiceHeap::draw_size(SplitMix64& rng, std::size_t max) noexcept {
     }
   }
   const double span = std::log2(static_cast<double>(c->hi) / static_cast<double>(c->lo));
-  auto n = static_cast<std::size_t>(static_cast<double>(c->lo) * std::exp2(rng.unit() * span));
-  if (n > max) n = max;
-  return n < c->lo ? c->lo : n;
+  const auto n =
+      static_cast<std::size_t>(static_cast<double>(c->lo) * std::exp2(rng.unit() * span));
+  return std::min(std::max(n, c->lo), max);
 }
 
 ServiceHeap::ServiceHeap(std::size_t live_bytes, std::uint64_t seed)
