@@ -13,8 +13,8 @@ from .report import num
 
 SCENARIO = "open_loop"
 HEAP_NAMES = {1: "clean", 2: "service"}
-# (key in latency_ns, label, line style)
-SHOWN = (("p50", "p50", ":"), ("p99", "p99", "--"), ("p9999", "p99.99", "-"))
+# (key in latency_ns, label, line style, marker): markers tell them apart at a single load
+SHOWN = (("p50", "p50", ":", "v"), ("p99", "p99", "--", "s"), ("p9999", "p99.99", "-", "o"))
 # Parameters that place a result on the load axis or size the run, not a panel of its own.
 AXIS_PARAMS = ("load_pct", "rate", "ops", "samples")
 
@@ -80,7 +80,7 @@ def open_loop_chart(results):
         loads, drawn = set(), False
         for i, rows in by_series.items():
             s = results.series[i]
-            for key, _, style in SHOWN:
+            for key, _, style, marker in SHOWN:
                 points = sorted((load_of(r), num((r.get("latency_ns") or {}).get(key)))
                                 for r in rows)
                 points = [(x, y) for x, y in points if x is not None and y is not None and y > 0]
@@ -89,7 +89,7 @@ def open_loop_chart(results):
                 drawn = True
                 loads.update(x for x, _ in points)
                 ax.plot([x for x, _ in points], [y for _, y in points], color=s.color,
-                        linestyle=style, marker="o", markersize=3.5, linewidth=1.3)
+                        linestyle=style, marker=marker, markersize=4, linewidth=1.3)
         ax.set_title(heading, fontsize=9)
         ax.set_xlabel("offered load (% of the backend's own measured capacity)", fontsize=8)
         ax.set_ylabel("latency (ns, log scale)", fontsize=8)
@@ -105,8 +105,9 @@ def open_loop_chart(results):
             ax.text(0.5, 0.5, "no latency data", ha="center", va="center",
                     transform=ax.transAxes, color="#888888")
     handles = line_handles(results.series)
-    for _, label, style in SHOWN:
-        handles.append(Line2D([], [], color="black", linestyle=style, label=label))
+    for _, label, style, marker in SHOWN:
+        handles.append(Line2D([], [], color="black", linestyle=style, marker=marker,
+                              markersize=4, label=label))
     handles.append(Line2D([], [], color="none", label=wrap_label(
         "latency = completion - intended Poisson arrival (queueing included), the "
         "repetitions' histograms merged")))
@@ -119,7 +120,8 @@ def _us(value):
     value = num(value)
     if value is None:
         return None
-    return f"{value / 1000:.3g}"
+    us = value / 1000
+    return f"{us:,.0f}" if us >= 1000 else f"{us:.3g}"
 
 
 def markdown_section(results, index, table):
