@@ -206,7 +206,8 @@ OpenLoopOutcome OpenLoop::run(const OpenLoopPlan& plan) {
   const double window = static_cast<double>(plan.arrivals) / plan.rate_per_s * ticks_per_s;
   // Far above capacity the backlog would take arrivals / capacity to serve: past twice the
   // nominal window (and a quarter second) the generator stops and says how many never started.
-  const double deadline = 2 * window + 0.25 * ticks_per_s;
+  const double deadline =
+      plan.deadline_s > 0 ? plan.deadline_s * ticks_per_s : 2 * window + 0.25 * ticks_per_s;
   out.window_ns = window / cal.ticks_per_ns;
   st.out = &out;
   st.to_session = true;

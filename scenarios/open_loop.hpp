@@ -32,6 +32,9 @@ struct OpenLoopPlan {
   double rate_per_s = 0;       // target arrival rate
   std::uint64_t arrivals = 0;  // requests in the window
   std::uint64_t seed = 1;
+  // Past this (from the window's start) the generator stops: 0 means twice the nominal window
+  // plus a quarter second.
+  double deadline_s = 0;
   // Tests only: called after every batch of ready work with the arrivals admitted so far (a
   // test stalls the loop here).
   std::function<void(std::uint64_t)> between_batches;

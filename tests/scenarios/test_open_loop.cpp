@@ -77,26 +77,30 @@ TEST(OpenLoop, LatencyRunsFromTheIntendedArrivalSoAStallShowsInTheTail) {
 TEST(OpenLoop, AboveCapacityReportsAchievedRateAndGrowingLatency) {
   Session s = make_session();
   OpenLoop loop(s, OpenLoopWork{});
-  const double capacity = loop.measure_capacity(5000);
+  const double capacity = loop.measure_capacity(5000, 50);
+  // 20x the measured capacity: overloaded even if the loop is descheduled for most of the run
+  // (under ctest -j2 beside other builds a measured capacity was off by 4x). In overload a
+  // stall only delays later requests further, so latency grows through the window whatever
+  // the machine does; the deadline is set far out so every quarter gets served.
   OpenLoopPlan plan;
-  plan.rate_per_s = 3 * capacity;
-  plan.arrivals = static_cast<std::uint64_t>(plan.rate_per_s * 0.05);  // a 50 ms window
+  plan.rate_per_s = 20 * capacity;
+  plan.arrivals = static_cast<std::uint64_t>(plan.rate_per_s * 0.005);  // a 5 ms window
+  plan.deadline_s = 10;
   const auto t0 = Clock::now();
   const OpenLoopOutcome out = loop.run(plan);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  // Serving the backlog takes ~3x the window; the deadline (2x + 0.25 s) bounds it anyway.
-  EXPECT_LT(wall_s, 5.0);
-  EXPECT_EQ(out.completed + out.not_started, plan.arrivals);
-  EXPECT_GT(out.completed, 0u);
-  EXPECT_LT(out.achieved_per_s, 0.8 * plan.rate_per_s)
+  EXPECT_LT(wall_s, 5.0) << "about 0.1 s of work at the measured capacity";
+  EXPECT_FALSE(out.deadline_hit);
+  EXPECT_EQ(out.completed, plan.arrivals);
+  EXPECT_LT(out.achieved_per_s, 0.5 * plan.rate_per_s)
       << "capacity " << capacity << ", achieved " << out.achieved_per_s;
-  // The backlog grows through the window: later arrivals wait longer.
+  // The backlog grows through the window: each quarter's arrivals wait longer than the last's.
   const auto p50 = [&](int q) { return out.by_quarter[q].value_at_percentile(50); };
-  ASSERT_GT(out.by_quarter[0].count(), 0u);
-  ASSERT_GT(out.by_quarter[3].count(), 0u);
-  EXPECT_GT(p50(3), 2 * p50(0));
-  EXPECT_GT(p50(3), p50(1));
-  EXPECT_GT(out.peak_in_flight, 16u);
+  for (int q = 0; q < 4; ++q) ASSERT_GT(out.by_quarter[q].count(), 0u) << q;
+  EXPECT_LT(p50(0), p50(1));
+  EXPECT_LT(p50(1), p50(2));
+  EXPECT_LT(p50(2), p50(3));
+  EXPECT_EQ(out.peak_in_flight, OpenLoop::kMaxInFlight);
 }
 
 TEST(OpenLoop, FarAboveCapacityStopsAtTheDeadlineAndCountsWhatNeverStarted) {
