@@ -82,12 +82,14 @@ constexpr std::array<std::size_t, 3> kPads{16, 240, 960};
 struct CpuSample {
   double cpu_ns = 0;
   std::uint64_t involuntary = 0;
+  std::uint64_t minor_faults = 0;
 };
 CpuSample cpu_sample() noexcept {
   struct rusage u {};
   if (::getrusage(RUSAGE_THREAD, &u) != 0) return {};
   auto ns = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e9 + t.tv_usec * 1e3; };
-  return {ns(u.ru_utime) + ns(u.ru_stime), static_cast<std::uint64_t>(u.ru_nivcsw)};
+  return {ns(u.ru_utime) + ns(u.ru_stime), static_cast<std::uint64_t>(u.ru_nivcsw),
+          static_cast<std::uint64_t>(u.ru_minflt)};
 }
 
 inline void cpu_relax() noexcept {
@@ -240,6 +242,7 @@ OpenLoopOutcome OpenLoop::run(const OpenLoopPlan& plan) {
   const CpuSample cpu1 = cpu_sample();
   out.cpu_ns = cpu1.cpu_ns - cpu0.cpu_ns;
   out.involuntary_switches = cpu1.involuntary - cpu0.involuntary;
+  out.minor_faults = cpu1.minor_faults - cpu0.minor_faults;
   out.not_started = plan.arrivals - admitted;
   out.completed = st.completed;
   out.elapsed_ns = ticks_to_ns(static_cast<double>(st.last_completion - start), cal);
@@ -341,6 +344,9 @@ void run(Session& s) {
     // Below 1: the loop was off the CPU for part of the window (other processes, the VM).
     info["cpu_share"] = out.elapsed_ns > 0 ? out.cpu_ns / out.elapsed_ns : 0.0;
     info["involuntary_switches"] = out.involuntary_switches;
+    // Pages the allocators (frames and service heap) faulted in during the window: memory
+    // returned to the system and taken back shows here.
+    info["minor_faults_in_window"] = out.minor_faults;
     nlohmann::json quarters = nlohmann::json::array();
     for (const auto& h : out.by_quarter) quarters.push_back(percentiles_ns(h, cal));
     info["latency_by_quarter_ns"] = quarters;

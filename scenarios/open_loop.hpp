@@ -53,6 +53,7 @@ struct OpenLoopOutcome {
   std::size_t peak_in_flight = 0;
   double cpu_ns = 0;                       // this thread's CPU time over the window
   std::uint64_t involuntary_switches = 0;  // times the kernel preempted it meanwhile
+  std::uint64_t minor_faults = 0;          // page faults of this thread meanwhile
   // Latency in raw ticks by the quarter of the nominal window the request was meant to arrive
   // in: flat when the runtime keeps up, rising when the backlog grows.
   std::array<Histogram, 4> by_quarter;
