@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "harness/probes/histogram.hpp"
 #include "harness/worker/session.hpp"
@@ -35,6 +36,9 @@ struct OpenLoopPlan {
   // Past this (from the window's start) the generator stops: 0 means twice the nominal window
   // plus a quarter second.
   double deadline_s = 0;
+  // Where to keep each completed request's latency (raw ticks), in completion order, up to its
+  // size; sized and touched by the caller before the window, so filling it faults no pages.
+  std::vector<std::uint64_t>* samples = nullptr;
   // Tests only: called after every batch of ready work with the arrivals admitted so far (a
   // test stalls the loop here).
   std::function<void(std::uint64_t)> between_batches;
@@ -83,8 +87,7 @@ class OpenLoop {
   // as many as warm-up, and over min_ms at least. Notes the backend's live set at that peak in
   // the session.
   double measure_capacity(std::uint64_t requests, double min_ms = 0);
-  // The open-loop window; every completed request's latency also goes to the session's
-  // histogram (Session::record_ticks).
+  // The open-loop window (latencies in the outcome, and in plan.samples if given).
   OpenLoopOutcome run(const OpenLoopPlan& plan);
 
   Runtime& rt() noexcept;
