@@ -437,7 +437,7 @@ ScenarioSpec open_loop_scenario() {
        {"ops",
         "arrivals in the measured window (capacity: a quarter as many)",
         {200'000},
-        {1'000'000}}},
+        {500'000}}},
       false,
       run};
 }
