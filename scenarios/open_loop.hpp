@@ -52,7 +52,7 @@ struct OpenLoopOutcome {
   std::uint64_t not_started = 0;
   bool deadline_hit = false;
   double window_ns = 0;       // nominal: arrivals / rate
-  double elapsed_ns = 0;      // first arrival's intended time to the last completion
+  double elapsed_ns = 0;      // the window's opening to the last completion
   double achieved_per_s = 0;  // completed / elapsed
   std::size_t peak_in_flight = 0;
   double cpu_ns = 0;                       // this thread's CPU time over the window
