@@ -40,6 +40,20 @@ Gentle gentle(OpenLoop& loop) {
   return {rate, static_cast<std::uint64_t>(rate * 0.4)};
 }
 
+// The request shapes' blocks are measured, not elided: clang 14 once elided the frame of the
+// probe coroutine (created and dropped in one function) and the slab slots came out 64 bytes.
+TEST(OpenLoop, MeasuresEveryTaskShapesBlock) {
+  Session s = make_session();
+  OpenLoop loop(s, OpenLoopWork{});
+  const auto& blocks = loop.request_blocks();
+  EXPECT_GT(loop.sub_block(), 64u);
+  EXPECT_LT(loop.sub_block(), blocks[1]);
+  EXPECT_LT(blocks[0], blocks[1]);
+  EXPECT_LT(blocks[1], blocks[2]);
+  EXPECT_GE(blocks[2], 960u) << "the large shape has 960 bytes of locals";
+  EXPECT_EQ(loop.largest_block(), blocks[2]);
+}
+
 TEST(OpenLoop, LatencyRunsFromTheIntendedArrivalSoAStallShowsInTheTail) {
   Session s = make_session();
   OpenLoop loop(s, OpenLoopWork{});
