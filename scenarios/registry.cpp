@@ -10,6 +10,7 @@ const std::vector<ScenarioSpec>& all_scenarios() {
         floor_scenario(),          spawn_churn_scenario(),   spawn_burst_scenario(),
         claim_spawn_scenario(),    chained_spawn_scenario(), yield_dispatch_scenario(),
         mixed_lifetime_scenario(), cross_thread_scenario(),  cold_churn_scenario()};
+    v.push_back(open_loop_scenario());
     // A scenario that aborts, for the harness's fault tests only; hidden unless asked for.
     if (std::getenv("ALLOCBENCH_TEST_SCENARIOS") != nullptr) v.push_back(crash_scenario());
     return v;

@@ -41,6 +41,7 @@ ScenarioSpec yield_dispatch_scenario();
 ScenarioSpec mixed_lifetime_scenario();
 ScenarioSpec cross_thread_scenario();
 ScenarioSpec cold_churn_scenario();
+ScenarioSpec open_loop_scenario();
 ScenarioSpec crash_scenario();
 
 }  // namespace allocbench

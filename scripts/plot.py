@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from plotlib import cache, latency, memory, micro, scaling, throughput
+from plotlib import cache, latency, memory, micro, open_loop, scaling, throughput
 from plotlib.markdown import render as render_markdown
 from plotlib.model import Results
 from plotlib.output import check_destination, write_atomic
@@ -44,6 +44,9 @@ def build_charts(results):
     threads = scaling.threads_chart(results)
     if threads is not None:
         charts.append(("scaling_threads.png", "Scaling with threads", threads))
+    if open_loop.has_open_loop(results):
+        charts.append(("open_loop.png", "Open-loop tail latency vs load",
+                       open_loop.open_loop_chart(results)))
     if micro.has_micro(results):
         charts.append(("micro.png", "Micro benchmarks", micro.micro_chart(results)))
     return charts

@@ -2,7 +2,8 @@
 # The checks one ctest build cannot make, run by `make test` after ctest:
 #   asan      ASan+UBSan Debug build (build-asan): conformance, stress and slab suites for the
 #             system, bounded and unbounded backends, the slab poisoning death tests, and the
-#             slab invariant (debug) death tests, which skip in release builds.
+#             slab invariant (debug) death tests, which skip in release builds, and the
+#             open_loop engine tests (arrivals, service heap, stall, overload).
 #   tsan      TSan build (build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
 #             and Misuse.*, the stress test's cross-thread profile) for system and bounded.
 #   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
@@ -133,7 +134,7 @@ stage_asan() {
   echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer, Debug, backends: $SAN_BACKENDS"
   local dir="$ROOT/build-asan" targets=(test_bounded_slab test_unbounded_slab) b
   for b in $SAN_BACKENDS; do
-    targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b)
+    targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b test_open_loop_$b)
   done
   configure_and_build "$dir" asan.build -DALLOCBENCH_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
     -- "${targets[@]}" || return
@@ -156,6 +157,7 @@ stage_asan() {
     gtest asan.poison.$b "$dir/tests/stress/test_stress_poison_$b"
     require_ran asan.poison-ran.$b "$LOGS/asan.poison.$b.log" \
       SlabPoison.WritingAFreedTaskFrameIsReported SlabPoison.ReadingAFreedTaskFrameIsReported
+    gtest asan.open_loop.$b "$dir/tests/scenarios/test_open_loop_$b" --gtest_brief=1
   done
   unset ASAN_OPTIONS UBSAN_OPTIONS
 }

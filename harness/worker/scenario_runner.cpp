@@ -19,6 +19,7 @@ std::vector<Params> grid(const ScenarioSpec& spec, const RunOptions& o) {
   for (const auto& p : spec.params) {
     std::vector<std::int64_t> values = o.mode == "full" ? p.full : p.quick;
     if (auto it = o.overrides.find(p.name); it != o.overrides.end()) values = {it->second};
+    if (values.empty()) continue;  // no default: the parameter is absent unless given
     std::vector<Params> next;
     for (const auto& base : sets) {
       for (auto v : values) {

@@ -7,6 +7,7 @@ import os
 from .cache import SOURCES, format_geometry
 from .micro import micro_rows
 from .model import ci95, group_label, is_noisy, ops
+from .open_loop import markdown_section as open_loop_section
 from .report import first_line, num
 
 
@@ -259,7 +260,8 @@ def render(results, md_path, charts):
         from .targets import targets_section  # imports this module's table()
 
         sections = [machine_section(report), config_section(report), backends_section(report),
-                    targets_section(report), scenario_tables(results, index), cache_section(results, index),
+                    targets_section(report), scenario_tables(results, index),
+                    open_loop_section(results, index, table), cache_section(results, index),
                     micro_section(results, index)]
         lines += [s + "\n" for s in sections if s]
     lines += [METHOD, "", "## Charts", ""]
