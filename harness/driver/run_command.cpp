@@ -247,12 +247,10 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (o.micro_only) {
       scenarios.clear();
     } else if (o.cache_sim && !o.scenarios_given) {
+      // Each scenario says whether the suite runs it (a catalog without the trait: all do).
       std::vector<std::string> subset;
-      for (const auto& k : known) {
-        if (std::find(kCacheSimScenarios.begin(), kCacheSimScenarios.end(), k) !=
-            kCacheSimScenarios.end()) {
-          subset.push_back(k);
-        }
+      for (const auto& s : catalog) {
+        if (s.value("in_cache_sim_suite", true)) subset.push_back(s["name"].get<std::string>());
       }
       if (!subset.empty()) scenarios = subset;
     }
