@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The checks one ctest build cannot make, run by `make test` after ctest:
-#   asan      ASan+UBSan Debug build (build-asan): conformance, stress and slab suites for the
+#   asan      ASan+UBSan Debug build (preset asan, build-asan): conformance, stress and slab suites for the
 #             system, bounded and unbounded backends, the slab poisoning death tests, and the
 #             slab invariant (debug) death tests, which skip in release builds.
-#   tsan      TSan build (build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
+#   tsan      TSan build (preset tsan, build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
 #             and Misuse.*, the stress test's cross-thread profile) for system and bounded.
 #   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
 #             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
@@ -66,17 +66,15 @@ finish() {
   fi
 }
 
-# configure_and_build DIR NAME CMAKE_ARGS... -- TARGETS...: one check for the whole build.
+# configure_and_build PRESET NAME TARGETS...: one check for the whole build, configured by
+# CMakePresets.json's PRESET (its binaryDir is build-PRESET).
 configure_and_build() {
-  local dir=$1 name=$2
+  local preset=$1 name=$2
   shift 2
-  local args=() targets=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
-  shift
-  targets=("$@")
-  echo "  \$ cmake -S . -B $dir ${args[*]}"
+  local targets=("$@") dir="$ROOT/build-$preset"
+  echo "  \$ cmake --preset $preset"
   echo "  \$ cmake --build $dir -j $JOBS --target ${targets[*]}"
-  check "$name" bash -c "cmake -S . -B '$dir' ${args[*]} && cmake --build '$dir' -j $JOBS --target ${targets[*]}"
+  check "$name" bash -c "cmake --preset $preset && cmake --build '$dir' -j $JOBS --target ${targets[*]}"
 }
 
 # gtest NAME BINARY [ARGS...]: a GoogleTest binary must exist, run, and report no failure.
@@ -135,8 +133,7 @@ stage_asan() {
   for b in $SAN_BACKENDS; do
     targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b)
   done
-  configure_and_build "$dir" asan.build -DALLOCBENCH_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
-    -- "${targets[@]}" || return
+  configure_and_build asan asan.build "${targets[@]}" || return
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   gtest asan.slab.bounded "$dir/tests/slab/test_bounded_slab"
@@ -166,8 +163,7 @@ stage_tsan() {
   echo "== tsan: ThreadSanitizer, RelWithDebInfo, cross-thread wake tests, backends: $backends"
   local dir="$ROOT/build-tsan" targets=()
   for b in $backends; do targets+=(test_conformance_$b test_stress_$b); done
-  configure_and_build "$dir" tsan.build -DALLOCBENCH_SANITIZE=thread \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "${targets[@]}" || return
+  configure_and_build tsan tsan.build "${targets[@]}" || return
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   for b in $backends; do
     gtest tsan.wake.$b "$dir/tests/runtime/test_conformance_$b" --gtest_filter='Wake.*:Misuse.*'
