@@ -129,23 +129,22 @@ SAN_BACKENDS="system bounded unbounded"
 # ---- ASan + UBSan (Debug: the slab invariant checks are compiled in too) -------------------
 stage_asan() {
   echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer, Debug, backends: $SAN_BACKENDS"
-  local dir="$ROOT/build-asan" targets=(test_bounded_slab test_unbounded_slab) b
+  local dir="$ROOT/build-asan" targets=(test_slabs) b
   for b in $SAN_BACKENDS; do
     targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b)
   done
   configure_and_build asan asan.build "${targets[@]}" || return
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  gtest asan.slab.bounded "$dir/tests/slab/test_bounded_slab"
-  gtest asan.slab.unbounded "$dir/tests/slab/test_unbounded_slab"
+  gtest asan.slabs "$dir/tests/allocators/test_slabs"
   # Debug builds are the only place the invariant death tests run: prove they did.
-  require_ran debug.invariants.bounded "$LOGS/asan.slab.bounded.log" \
-    BoundedSlabDeathTest.DoubleFreeAborts BoundedSlabDeathTest.ForeignPointerAborts \
-    BoundedSlabDeathTest.InteriorPointerAborts BoundedSlabAsan.UseAfterFreeIsReported
-  require_ran debug.invariants.unbounded "$LOGS/asan.slab.unbounded.log" \
-    UnboundedSlabDeathTest.DoubleFreeAborts UnboundedSlabDeathTest.PointerFromAnotherSlabAborts \
-    UnboundedSlabDeathTest.StackPointerAborts UnboundedSlabDeathTest.InteriorPointerAborts \
-    UnboundedSlabAsan.UseAfterFreeIsReported
+  require_ran debug.invariants.bounded "$LOGS/asan.slabs.log" \
+    SlabDeathTest/BoundedSlab.DoubleFreeAborts BoundedSlabDeathTest.ForeignPointerAborts \
+    SlabDeathTest/BoundedSlab.InteriorPointerAborts SlabAsan/BoundedSlab.UseAfterFreeIsReported
+  require_ran debug.invariants.unbounded "$LOGS/asan.slabs.log" \
+    SlabDeathTest/UnboundedSlab.DoubleFreeAborts UnboundedSlabDeathTest.PointerFromAnotherSlabAborts \
+    UnboundedSlabDeathTest.StackPointerAborts SlabDeathTest/UnboundedSlab.InteriorPointerAborts \
+    SlabAsan/UnboundedSlab.UseAfterFreeIsReported
   for b in $SAN_BACKENDS; do
     gtest asan.conformance.$b "$dir/tests/runtime/test_conformance_$b" --gtest_brief=1
     STRESS_SEEDS=${STRESS_SEEDS:-300} STRESS_SECONDS=${STRESS_SECONDS:-4} \
