@@ -197,24 +197,7 @@ TEST(BoundedSlab, TuningNamesTheGeometry) {
   EXPECT_EQ(BoundedSlab::version(), "allocbench");
 }
 
-// --- invariant checks (debug and sanitizer builds); the rest are in test_slabs.cpp -------------
-
-class BoundedSlabDeathTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!slab_guard::kChecks) {
-      GTEST_SKIP() << "invariant checks are compiled out in NDEBUG builds (hot path kept bare); "
-                      "run a Debug or sanitizer build";
-    }
-    GTEST_FLAG_SET(death_test_style, "threadsafe");
-  }
-};
-
-TEST_F(BoundedSlabDeathTest, ForeignPointerAborts) {
-  BoundedSlab slab(config(64, 4));
-  alignas(64) static unsigned char foreign[64];
-  EXPECT_DEATH(slab.deallocate(foreign, 64), "does not belong to this slab");
-}
+// The invariant checks (debug and sanitizer builds) and ASan poisoning: test_slabs.cpp.
 
 }  // namespace
 }  // namespace allocbench

@@ -1,6 +1,7 @@
-// What both slabs promise, as one typed suite: the invariant checks of debug and sanitizer
-// builds (a double free or an interior pointer aborts naming it) and AddressSanitizer's view of
-// free slots. What only one slab does stays in test_bounded_slab.cpp / test_unbounded_slab.cpp.
+// The slabs' invariant checks (debug and sanitizer builds: a double free, an interior or a
+// foreign pointer aborts naming it) and AddressSanitizer's view of free slots; what both slabs
+// promise is one typed suite. Their other tests are in test_bounded_slab.cpp /
+// test_unbounded_slab.cpp.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -43,8 +44,7 @@ struct SlabNames {
 
 // --- invariant checks (debug and sanitizer builds) ----------------------------------------
 
-template <class Slab>
-class SlabDeathTest : public ::testing::Test {
+class SlabChecks : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!slab_guard::kChecks) {
@@ -54,7 +54,12 @@ class SlabDeathTest : public ::testing::Test {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
   }
 };
+template <class Slab>
+class SlabDeathTest : public SlabChecks {};
 TYPED_TEST_SUITE(SlabDeathTest, Slabs, SlabNames);
+// What one slab alone can be handed.
+using BoundedSlabDeathTest = SlabChecks;
+using UnboundedSlabDeathTest = SlabChecks;
 
 TYPED_TEST(SlabDeathTest, DoubleFreeAborts) {
   TypeParam slab(config<TypeParam>(64, 4));
@@ -70,6 +75,30 @@ TYPED_TEST(SlabDeathTest, InteriorPointerAborts) {
   void* p = slab.allocate(128);
   EXPECT_DEATH(slab.deallocate(static_cast<char*>(p) + 64, 128), "not the start of a slot");
   slab.deallocate(p, 128);
+}
+
+TEST_F(BoundedSlabDeathTest, ForeignPointerAborts) {
+  BoundedSlab slab(config<BoundedSlab>(64, 4));
+  alignas(64) static unsigned char foreign[64];
+  EXPECT_DEATH(slab.deallocate(foreign, 64), "does not belong to this slab");
+}
+
+// The owning chunk is found by masking: a pointer from another slab, or from the stack, must
+// still be refused rather than taken for one of this slab's chunks.
+TEST_F(UnboundedSlabDeathTest, PointerFromAnotherSlabAborts) {
+  UnboundedSlab slab(config<UnboundedSlab>(64, 4));
+  UnboundedSlab other(config<UnboundedSlab>(64, 4));
+  void* mine = slab.allocate(64);
+  void* theirs = other.allocate(64);
+  EXPECT_DEATH(slab.deallocate(theirs, 64), "does not belong to this slab");
+  slab.deallocate(mine, 64);
+  other.deallocate(theirs, 64);
+}
+
+TEST_F(UnboundedSlabDeathTest, StackPointerAborts) {
+  UnboundedSlab slab(config<UnboundedSlab>(64, 4));
+  alignas(64) unsigned char local[64];
+  EXPECT_DEATH(slab.deallocate(local, 64), "does not belong to this slab");
 }
 
 // --- AddressSanitizer poisoning --------------------------------------------------------------

@@ -218,34 +218,7 @@ TEST(UnboundedSlab, ChunkGeometryIsAPowerOfTwoAlignment) {
   EXPECT_GE(g.chunk_bytes, 256u * 256u + 64u);
 }
 
-// --- invariant checks (debug and sanitizer builds); the rest are in test_slabs.cpp -------------
-
-class UnboundedSlabDeathTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!slab_guard::kChecks) {
-      GTEST_SKIP() << "invariant checks are compiled out in NDEBUG builds (hot path kept bare); "
-                      "run a Debug or sanitizer build";
-    }
-    GTEST_FLAG_SET(death_test_style, "threadsafe");
-  }
-};
-
-TEST_F(UnboundedSlabDeathTest, PointerFromAnotherSlabAborts) {
-  UnboundedSlab slab(config(64, 4));
-  UnboundedSlab other(config(64, 4));
-  void* mine = slab.allocate(64);
-  void* theirs = other.allocate(64);
-  EXPECT_DEATH(slab.deallocate(theirs, 64), "does not belong to this slab");
-  slab.deallocate(mine, 64);
-  other.deallocate(theirs, 64);
-}
-
-TEST_F(UnboundedSlabDeathTest, StackPointerAborts) {
-  UnboundedSlab slab(config(64, 4));
-  alignas(64) unsigned char local[64];
-  EXPECT_DEATH(slab.deallocate(local, 64), "does not belong to this slab");
-}
+// The invariant checks (debug and sanitizer builds) and ASan poisoning: test_slabs.cpp.
 
 }  // namespace
 }  // namespace allocbench
