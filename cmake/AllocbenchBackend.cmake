@@ -10,8 +10,9 @@
 #                          REPLACES_MALLOC)               # not built in sanitizer trees
 #
 # FIND_PACKAGE pkg runs find_package(pkg) for an allocator that ships a CMake package; LIBS names
-# the targets to link (its imported ones, or any other). TEST_ONLY builds the backend's executables in ${CMAKE_BINARY_DIR}/test-backends/ instead of
-# next to allocbench, so a default `allocbench run` never picks it up.
+# the targets to link (its imported ones, or any other). TEST_ONLY builds the backend's
+# executables in ${CMAKE_BINARY_DIR}/test-backends/ instead of next to allocbench, so a default
+# `allocbench run` never picks it up.
 #
 # The registry: global property ALLOCBENCH_BACKENDS (built backends, in registration order, which
 # is also the order the driver lists and runs them in) and ALLOCBENCH_BACKEND_ORDER (every
