@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh Debian 12 machine: `make bench` and `make test`.
+# Configurations are CMakePresets.json's: release (here), asan, tsan, clang.
 BUILD      ?= build
-BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 REPORT     ?= results/latest.json
 PYTHON     := /usr/bin/python3
@@ -14,7 +14,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake --preset release -B $(BUILD) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -33,9 +33,9 @@ bench: build
 charts:
 	@$(PYTHON) scripts/plot.py $(REPORT) --out results/charts --markdown results/report.md
 
-# Builds everything with clang 14 in its own tree, to keep both compilers happy.
+# Builds everything with clang 14 in its own tree (preset clang), to keep both compilers happy.
 clang: deps
-	@cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DALLOCBENCH_CLANG=ON >/dev/null
+	@cmake --preset clang >/dev/null
 	@cmake --build build-clang -j $(JOBS)
 
 format:

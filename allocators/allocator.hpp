@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "allocators/tuning_env.hpp"
+
 namespace allocbench {
 
 // Coroutine frames need at most the default new alignment; slab slots are cache-line aligned.
@@ -88,6 +90,13 @@ class SlabFull : public std::runtime_error {
 // deallocate(p, n): p came from allocate(n) on this object; O(1).
 // max_block(): the largest n allocate accepts (slot size for slabs, SIZE_MAX otherwise).
 // claim_size(): the block a claim reserves before the frame size is known.
+// Traits the harness reads instead of comparing names:
+//   kIsSlab          frames live in fixed-size slots (max_block() is the slot size);
+//   kHasCapacity     allocate() can refuse for want of room (a full bounded slab), so
+//                    try_spawn_slab / try_claim_slab have a rejection path to measure;
+//   kReplacesMalloc  linking it replaces malloc process-wide (it must then serve malloc, and it
+//                    is left out of sanitizer builds);
+//   library(), version(), tuning(config): what the report records about the allocator.
 template <class A>
 concept TaskAllocator = std::constructible_from<A, const BackendConfig&> &&
     requires(A a, const A ca, void* p, std::size_t n) {
@@ -102,6 +111,11 @@ concept TaskAllocator = std::constructible_from<A, const BackendConfig&> &&
   { ca.claim_size() }
   noexcept->std::same_as<std::size_t>;
   { A::kIsSlab } -> std::convertible_to<bool>;
+  { A::kHasCapacity } -> std::convertible_to<bool>;
+  { A::kReplacesMalloc } -> std::convertible_to<bool>;
+  { A::library() } -> std::convertible_to<std::string>;
+  { A::version() } -> std::convertible_to<std::string>;
+  { A::tuning(BackendConfig{}) } -> std::same_as<Tuning>;
 };
 
 }  // namespace allocbench

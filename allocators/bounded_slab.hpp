@@ -18,6 +18,8 @@ namespace allocbench {
 class BoundedSlab {
  public:
   static constexpr bool kIsSlab = true;
+  static constexpr bool kHasCapacity = true;
+  static constexpr bool kReplacesMalloc = false;
 
   // slot_size is rounded up to kSlotAlign; capacity slots are allocated now and never again.
   // Throws std::invalid_argument for capacity 0, std::length_error on size overflow.

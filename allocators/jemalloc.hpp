@@ -19,6 +19,7 @@ namespace allocbench {
 class JemallocAllocator : public MallocBackend<JemallocAllocator> {
  public:
   using MallocBackend::MallocBackend;
+  static constexpr bool kReplacesMalloc = true;
 
   static std::string_view name() noexcept { return "jemalloc"; }
   static std::string library() { return "libjemalloc"; }

@@ -2,8 +2,8 @@
 // counters, the TaskAllocator surface and the stats. Each backend supplies only its raw calls
 // (CRTP, so the hot path is a direct, inlinable call with no virtual dispatch).
 //
-// Derived provides static: raw_allocate(n) noexcept, raw_deallocate(p, n) noexcept, and
-// reserved_bytes() (what the allocator holds from the system, process-wide, or
+// Derived provides static: kReplacesMalloc, raw_allocate(n) noexcept, raw_deallocate(p, n)
+// noexcept, and reserved_bytes() (what the allocator holds from the system, process-wide, or
 // kReservedUnknown).
 #pragma once
 
@@ -19,6 +19,7 @@ template <class Derived>
 class MallocBackend {
  public:
   static constexpr bool kIsSlab = false;
+  static constexpr bool kHasCapacity = false;  // a failed malloc is an error, not "full"
 
   // slot_size is only the size of the block a claim reserves before the frame size is known.
   explicit MallocBackend(const BackendConfig& config) noexcept : claim_size_(config.slot_size) {}

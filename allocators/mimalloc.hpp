@@ -17,6 +17,7 @@ namespace allocbench {
 class MimallocAllocator : public MallocBackend<MimallocAllocator> {
  public:
   using MallocBackend::MallocBackend;
+  static constexpr bool kReplacesMalloc = true;
 
   static std::string_view name() noexcept { return "mimalloc"; }
   static std::string library() { return "libmimalloc"; }

@@ -18,6 +18,7 @@ namespace allocbench {
 class SystemAllocator : public MallocBackend<SystemAllocator> {
  public:
   using MallocBackend::MallocBackend;
+  static constexpr bool kReplacesMalloc = false;
 
   static std::string_view name() noexcept { return "system"; }
   static std::string library() { return "glibc"; }

@@ -17,6 +17,7 @@ namespace allocbench {
 class TcmallocAllocator : public MallocBackend<TcmallocAllocator> {
  public:
   using MallocBackend::MallocBackend;
+  static constexpr bool kReplacesMalloc = true;
 
   static std::string_view name() noexcept { return "tcmalloc"; }
   static std::string library() { return "libtcmalloc_minimal"; }

@@ -29,6 +29,8 @@ namespace allocbench {
 class UnboundedSlab {
  public:
   static constexpr bool kIsSlab = true;
+  static constexpr bool kHasCapacity = false;  // grows instead of refusing
+  static constexpr bool kReplacesMalloc = false;
 
   // Where everything sits in a chunk, derived from a config.
   struct Geometry {

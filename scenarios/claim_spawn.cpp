@@ -30,8 +30,7 @@ void run(Session& s) {
   s.note_backend(rt.backend().stats());
   std::uint64_t rejected = 0;
   const std::uint64_t attempts = 1000;
-  bool has_capacity = TaskBackend::kIsSlab && TaskBackend::name() == std::string_view("bounded");
-  if (has_capacity) {
+  if (TaskBackend::kHasCapacity) {
     for (std::uint64_t i = 0; i < attempts / 2; ++i) {
       if (!rt.try_claim_slab()) ++rejected;
       if (!rt.try_spawn_slab([&] { return rig.make(); })) ++rejected;

@@ -37,7 +37,9 @@ ScenarioSpec cold_churn_scenario() {
           {{"frame", "target frame size in bytes", {256}, {256, 1024}},
            {"ops", "cold operations (each timed alone)", {300}, {2000}}},
           false,
-          run};
+          run,
+          // An 80 MiB polluter walk per operation: hours under callgrind.
+          /*in_cache_sim_suite=*/false};
 }
 
 }  // namespace allocbench

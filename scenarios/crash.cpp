@@ -25,7 +25,8 @@ ScenarioSpec crash_scenario() {
               default:
                 std::abort();
             }
-          }};
+          },
+          /*in_cache_sim_suite=*/false};
 }
 
 }  // namespace allocbench

@@ -105,7 +105,9 @@ ScenarioSpec cross_thread_scenario() {
            {"ops", "park/wake/resume round trips in the timed batch", {200'000}, {1'000'000}},
            {"samples", "round trips timed for latency", {100'000}, {500'000}}},
           false,
-          run};
+          run,
+          // Depends on thread interleaving, which valgrind serialises.
+          /*in_cache_sim_suite=*/false};
 }
 
 }  // namespace allocbench

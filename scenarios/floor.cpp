@@ -90,7 +90,9 @@ ScenarioSpec floor_scenario() {
            {"samples", "single operations timed for latency", {200'000}, {1'000'000}},
            {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
           false,
-          run};
+          run,
+          // No backend takes part: its counts would be the same for every backend.
+          /*in_cache_sim_suite=*/false};
 }
 
 }  // namespace allocbench

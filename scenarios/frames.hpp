@@ -9,8 +9,8 @@
 #include <cstdint>
 
 #include "allocators/allocator.hpp"
-#include "harness/worker/session.hpp"
 #include "runtime/runtime.hpp"
+#include "scenarios/session.hpp"
 
 namespace allocbench {
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "harness/worker/session.hpp"
+#include "scenarios/session.hpp"
 
 namespace allocbench {
 

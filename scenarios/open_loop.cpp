@@ -450,7 +450,10 @@ ScenarioSpec open_loop_scenario() {
         {200'000},
         {500'000}}},
       false,
-      run};
+      run,
+      // Tails and pacing mean nothing at callgrind's speed, and building the service heap there
+      // takes minutes: it runs under --cache-sim only when named (then only its capacity run).
+      false};
 }
 
 }  // namespace allocbench

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "harness/probes/histogram.hpp"
-#include "harness/worker/session.hpp"
+#include "scenarios/session.hpp"
 #include "runtime/runtime.hpp"
 #include "scenarios/service_heap.hpp"
 

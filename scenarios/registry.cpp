@@ -1,8 +1,22 @@
+// The scenarios a worker knows, in the order they are listed and run. Adding a scenario: its
+// file defines <name>_scenario(), declared and listed here.
 #include <cstdlib>
 
 #include "scenarios/scenario.hpp"
 
 namespace allocbench {
+
+ScenarioSpec floor_scenario();
+ScenarioSpec spawn_churn_scenario();
+ScenarioSpec spawn_burst_scenario();
+ScenarioSpec claim_spawn_scenario();
+ScenarioSpec chained_spawn_scenario();
+ScenarioSpec yield_dispatch_scenario();
+ScenarioSpec mixed_lifetime_scenario();
+ScenarioSpec cross_thread_scenario();
+ScenarioSpec cold_churn_scenario();
+ScenarioSpec open_loop_scenario();
+ScenarioSpec crash_scenario();
 
 const std::vector<ScenarioSpec>& all_scenarios() {
   static const std::vector<ScenarioSpec> specs = [] {

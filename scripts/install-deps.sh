@@ -7,10 +7,16 @@ PACKAGES=(
   g++ clang cmake make pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
-  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   python3-matplotlib python3-numpy
   valgrind libclang-rt-14-dev
 )
+# Each backend's own packages: the words after PACKAGES in its allocbench_add_backend() call,
+# read from the registry so that no list of backends is kept here.
+REGISTRY="$(dirname "$0")/../allocators/CMakeLists.txt"
+while read -r p; do
+  [ -n "$p" ] && PACKAGES+=("$p")
+done < <(tr '\n' ' ' <"$REGISTRY" | grep -o 'allocbench_add_backend([^)]*)' |
+         sed -n 's/.* PACKAGES \(\([a-z0-9][a-z0-9.+-]* *\)*\).*/\1/p' | tr ' ' '\n')
 
 missing=()
 for p in "${PACKAGES[@]}"; do

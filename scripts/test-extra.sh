@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The checks one ctest build cannot make, run by `make test` after ctest:
-#   asan      ASan+UBSan Debug build (build-asan): conformance, stress and slab suites for the
+#   asan      ASan+UBSan Debug build (preset asan, build-asan): conformance, stress and slab suites for the
 #             system, bounded and unbounded backends, the slab poisoning death tests, and the
 #             slab invariant (debug) death tests, which skip in release builds, and the
 #             open_loop engine tests (arrivals, service heap, stall, overload).
-#   tsan      TSan build (build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
+#   tsan      TSan build (preset tsan, build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
 #             and Misuse.*, the stress test's cross-thread profile) for system and bounded.
 #   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
 #             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
@@ -67,17 +67,15 @@ finish() {
   fi
 }
 
-# configure_and_build DIR NAME CMAKE_ARGS... -- TARGETS...: one check for the whole build.
+# configure_and_build PRESET NAME TARGETS...: one check for the whole build, configured by
+# CMakePresets.json's PRESET (its binaryDir is build-PRESET).
 configure_and_build() {
-  local dir=$1 name=$2
+  local preset=$1 name=$2
   shift 2
-  local args=() targets=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
-  shift
-  targets=("$@")
-  echo "  \$ cmake -S . -B $dir ${args[*]}"
+  local targets=("$@") dir="$ROOT/build-$preset"
+  echo "  \$ cmake --preset $preset"
   echo "  \$ cmake --build $dir -j $JOBS --target ${targets[*]}"
-  check "$name" bash -c "cmake -S . -B '$dir' ${args[*]} && cmake --build '$dir' -j $JOBS --target ${targets[*]}"
+  check "$name" bash -c "cmake --preset $preset && cmake --build '$dir' -j $JOBS --target ${targets[*]}"
 }
 
 # gtest NAME BINARY [ARGS...]: a GoogleTest binary must exist, run, and report no failure.
@@ -132,24 +130,22 @@ SAN_BACKENDS="system bounded unbounded"
 # ---- ASan + UBSan (Debug: the slab invariant checks are compiled in too) -------------------
 stage_asan() {
   echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer, Debug, backends: $SAN_BACKENDS"
-  local dir="$ROOT/build-asan" targets=(test_bounded_slab test_unbounded_slab) b
+  local dir="$ROOT/build-asan" targets=(test_slabs) b
   for b in $SAN_BACKENDS; do
     targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b test_open_loop_$b)
   done
-  configure_and_build "$dir" asan.build -DALLOCBENCH_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
-    -- "${targets[@]}" || return
+  configure_and_build asan asan.build "${targets[@]}" || return
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  gtest asan.slab.bounded "$dir/tests/slab/test_bounded_slab"
-  gtest asan.slab.unbounded "$dir/tests/slab/test_unbounded_slab"
+  gtest asan.slabs "$dir/tests/allocators/test_slabs"
   # Debug builds are the only place the invariant death tests run: prove they did.
-  require_ran debug.invariants.bounded "$LOGS/asan.slab.bounded.log" \
-    BoundedSlabDeathTest.DoubleFreeAborts BoundedSlabDeathTest.ForeignPointerAborts \
-    BoundedSlabDeathTest.InteriorPointerAborts BoundedSlabAsan.UseAfterFreeIsReported
-  require_ran debug.invariants.unbounded "$LOGS/asan.slab.unbounded.log" \
-    UnboundedSlabDeathTest.DoubleFreeAborts UnboundedSlabDeathTest.PointerFromAnotherSlabAborts \
-    UnboundedSlabDeathTest.StackPointerAborts UnboundedSlabDeathTest.InteriorPointerAborts \
-    UnboundedSlabAsan.UseAfterFreeIsReported
+  require_ran debug.invariants.bounded "$LOGS/asan.slabs.log" \
+    SlabDeathTest/BoundedSlab.DoubleFreeAborts BoundedSlabDeathTest.ForeignPointerAborts \
+    SlabDeathTest/BoundedSlab.InteriorPointerAborts SlabAsan/BoundedSlab.UseAfterFreeIsReported
+  require_ran debug.invariants.unbounded "$LOGS/asan.slabs.log" \
+    SlabDeathTest/UnboundedSlab.DoubleFreeAborts UnboundedSlabDeathTest.PointerFromAnotherSlabAborts \
+    UnboundedSlabDeathTest.StackPointerAborts SlabDeathTest/UnboundedSlab.InteriorPointerAborts \
+    SlabAsan/UnboundedSlab.UseAfterFreeIsReported
   for b in $SAN_BACKENDS; do
     gtest asan.conformance.$b "$dir/tests/runtime/test_conformance_$b" --gtest_brief=1
     STRESS_SEEDS=${STRESS_SEEDS:-300} STRESS_SECONDS=${STRESS_SECONDS:-4} \
@@ -168,8 +164,7 @@ stage_tsan() {
   echo "== tsan: ThreadSanitizer, RelWithDebInfo, cross-thread wake tests, backends: $backends"
   local dir="$ROOT/build-tsan" targets=()
   for b in $backends; do targets+=(test_conformance_$b test_stress_$b); done
-  configure_and_build "$dir" tsan.build -DALLOCBENCH_SANITIZE=thread \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "${targets[@]}" || return
+  configure_and_build tsan tsan.build "${targets[@]}" || return
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   for b in $backends; do
     gtest tsan.wake.$b "$dir/tests/runtime/test_conformance_$b" --gtest_filter='Wake.*:Misuse.*'

@@ -35,7 +35,8 @@ struct RunOptions {
   bool micro_only = false;
   std::optional<std::string> micro_filter;
   // Workers under callgrind (README, "Cache simulation"): one repetition, a longer default timeout
-  // and, unless --scenarios, the scenarios in kCacheSimScenarios.
+  // and, unless --scenarios, the scenarios that declare themselves in the cache-simulation suite
+  // (ScenarioSpec::in_cache_sim_suite, "in_cache_sim_suite" in the worker's catalog).
   bool cache_sim = false;
   bool scenarios_given = false;
   // Statistics (README, "How sure each number is"): a result whose throughput CV exceeds
@@ -51,13 +52,8 @@ struct RunOptions {
   std::optional<int> pin_cpu;
 };
 
-// A cache-simulation run's default timeout (valgrind is tens of times slower) and scenarios:
-// cold_churn's 80 MiB polluter walk per operation and cross_thread's wake-ups across threads
-// (valgrind serialises threads) are left out unless asked for.
+// A cache-simulation run's default timeout: valgrind is tens of times slower.
 inline constexpr std::uint64_t kCacheSimTimeoutS = 3600;
-inline const std::vector<std::string> kCacheSimScenarios = {"spawn_churn",    "spawn_burst",
-                                                            "claim_spawn",    "chained_spawn",
-                                                            "yield_dispatch", "mixed_lifetime"};
 
 struct CompareOptions {
   std::vector<std::string> files;  // one with baseline, else two

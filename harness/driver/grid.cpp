@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "harness/params.hpp"
+
 namespace allocbench {
 
 namespace {
@@ -13,9 +15,7 @@ std::string value_text(const nlohmann::json& v) {
 }  // namespace
 
 std::string GridPoint::label() const {
-  std::string s = scenario;
-  for (const auto& [k, v] : params) s += " " + k + "=" + v;
-  return s;
+  return param_label(scenario, params);
 }
 
 std::vector<GridPoint> expand_grid(
@@ -26,33 +26,23 @@ std::vector<GridPoint> expand_grid(
   for (const auto& spec : catalog) {
     const std::string name = spec.value("name", "");
     if (std::find(scenarios.begin(), scenarios.end(), name) == scenarios.end()) continue;
-    std::vector<GridPoint> sets = {{name, {}}};
+    std::vector<ParamAxis<std::string>> axes;
     const auto params = spec.find("params");
     for (const auto& p :
          params != spec.end() && params->is_array() ? *params : nlohmann::json::array()) {
-      const std::string pname = p.value("name", "");
-      std::vector<std::string> values;
+      ParamAxis<std::string> axis{p.value("name", ""), {}};
       for (const auto& [k, v] : overrides) {
-        if (k == pname) values = {std::to_string(v)};
+        if (k == axis.name) axis.values = {std::to_string(v)};
       }
-      if (values.empty()) {
+      if (axis.values.empty()) {
         const auto list = p.find(mode);
         if (list != p.end() && list->is_array()) {
-          for (const auto& v : *list) values.push_back(value_text(v));
+          for (const auto& v : *list) axis.values.push_back(value_text(v));
         }
       }
-      if (values.empty()) continue;  // the worker's own default
-      std::vector<GridPoint> next;
-      for (const auto& base : sets) {
-        for (const auto& v : values) {
-          GridPoint g = base;
-          g.params.emplace_back(pname, v);
-          next.push_back(std::move(g));
-        }
-      }
-      sets = std::move(next);
+      axes.push_back(std::move(axis));
     }
-    out.insert(out.end(), sets.begin(), sets.end());
+    for (auto& set : expand_param_grid(axes)) out.push_back({name, std::move(set)});
   }
   return out;
 }

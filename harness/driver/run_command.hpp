@@ -1,5 +1,7 @@
 // `allocbench run`: every repetition runs each chosen backend's worker once, in an order rotated
-// between repetitions; the outputs are merged into one report written atomically.
+// between repetitions; the outputs are merged into one report written atomically. The steps
+// are apart and testable: plan (run_plan.hpp), repetitions (repetitions.hpp), the micro suite
+// (here), report assembly (run_report.hpp).
 #pragma once
 
 #include <iosfwd>

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/process.hpp"
@@ -19,13 +20,27 @@ fs::path own_directory() {
   return ec ? fs::current_path() : exe.parent_path();
 }
 
+const std::vector<std::string>& registered_backends() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    std::string_view all = ALLOCBENCH_REGISTERED_BACKENDS;
+    while (!all.empty()) {
+      const std::size_t comma = std::min(all.find(','), all.size());
+      v.emplace_back(all.substr(0, comma));
+      all.remove_prefix(std::min(comma + 1, all.size()));
+    }
+    return v;
+  }();
+  return names;
+}
+
 fs::path worker_path(const fs::path& dir, const std::string& backend) {
   return dir / (kWorkerPrefix + backend);
 }
 
 std::vector<std::string> discover_backends(const fs::path& dir) {
   std::vector<std::string> found, extra;
-  for (const auto& name : kCanonicalBackends) {
+  for (const auto& name : registered_backends()) {
     if (::access(worker_path(dir, name).c_str(), X_OK) == 0) found.push_back(name);
   }
   std::error_code ec;

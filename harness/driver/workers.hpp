@@ -14,14 +14,14 @@
 namespace allocbench {
 
 inline constexpr const char* kWorkerPrefix = "allocbench-worker-";
-// The order backends are listed and run in; workers with other names follow, sorted.
-inline const std::vector<std::string> kCanonicalBackends = {"system",   "bounded",  "unbounded",
-                                                            "jemalloc", "mimalloc", "tcmalloc"};
+// The order backends are listed and run in: the registry's (allocbench_add_backend calls in
+// allocators/CMakeLists.txt); workers with other names follow, sorted.
+const std::vector<std::string>& registered_backends();
 
 // The directory holding the running executable (/proc/self/exe, symlinks resolved).
 std::filesystem::path own_directory();
 
-// Backends whose worker executable exists in dir, in canonical order.
+// Backends whose worker executable exists in dir, in the registry's order.
 std::vector<std::string> discover_backends(const std::filesystem::path& dir);
 
 std::filesystem::path worker_path(const std::filesystem::path& dir, const std::string& backend);

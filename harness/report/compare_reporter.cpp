@@ -298,6 +298,59 @@ TextTable callgrind_table(const char* a, const char* b) {
                     "LL miss/op " + B, "ratio"});
 }
 
+// What both comparisons pair before anything is rendered: result rows (A, B), labelled by B's
+// backend, scenario and params; and micro tables (label, A's medians, B's medians).
+struct MicroPair {
+  std::string label;
+  std::map<std::string, MicroRow> a, b;
+};
+struct Pairing {
+  std::vector<std::pair<const json*, const json*>> rows;
+  std::vector<MicroPair> micro;
+};
+
+// The rendered pairs: the statistics table (timing rows, also into c.json["rows"]) and the
+// callgrind table (cache-simulation rows, which carry no timing).
+struct RenderedRows {
+  std::string table;      // "" when no timing row was paired
+  std::string callgrind;  // "" when no callgrind row was paired
+};
+
+RenderedRows render_rows(const Pairing& p, const char* cg_a, const char* cg_b, Comparison& c,
+                         const CompareSettings& st) {
+  TextTable table = stats_table("A", "B");
+  TextTable cg_table = callgrind_table(cg_a, cg_b);
+  std::size_t cg_rows = 0;
+  for (const auto& [a, b] : p.rows) {
+    std::vector<std::string> row = {(*b)["backend"].get<std::string>(),
+                                    (*b)["scenario"].get<std::string>(),
+                                    params_label((*b)["params"])};
+    if (has_callgrind(*a) && has_callgrind(*b)) {
+      for (auto& x : callgrind_cells(*a, *b)) row.push_back(std::move(x));
+      cg_table.add(std::move(row));
+      ++cg_rows;
+      continue;  // no timing under callgrind
+    }
+    json stats = row_statistics(*a, *b, st);
+    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
+    table.add(std::move(row));
+    c.json["rows"].push_back(std::move(stats));
+  }
+  return {c.json["rows"].empty() ? "" : table.render(), cg_rows ? cg_table.render() : ""};
+}
+
+std::string render_micro(const Pairing& p, const std::vector<std::string>& columns) {
+  TextTable micro(columns);
+  for (const auto& m : p.micro) add_micro_rows(micro, m.label, m.a, m.b);
+  return "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
+         micro.render();
+}
+
+std::string result_label(const json& r) {
+  return r["backend"].get<std::string>() + " " + r["scenario"].get<std::string>() + " " +
+         params_label(r["params"]);
+}
+
 }  // namespace
 
 Comparison compare_reports(const json& a, const json& b, const std::string& a_label,
@@ -310,82 +363,51 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
             {"rows", json::array()},
             {"only_in_a", json::array()},
             {"only_in_b", json::array()}};
+  // Pair: rows by backend, scenario and params; micro tables by backend.
+  Pairing p;
+  std::map<std::string, const json*> in_b;
+  for (const json& r : b["results"]) in_b.emplace(row_key(r), &r);
+  std::set<std::string> matched;
+  for (const json& r : a["results"]) {
+    auto it = in_b.find(row_key(r));
+    if (it == in_b.end()) {
+      c.json["only_in_a"].push_back(result_label(r));
+      continue;
+    }
+    matched.insert(it->first);
+    p.rows.emplace_back(&r, it->second);
+  }
+  for (const json& r : b["results"]) {
+    if (!matched.count(row_key(r))) c.json["only_in_b"].push_back(result_label(r));
+  }
+  const auto ma = micro_backends(a), mb = micro_backends(b);
+  for (const auto& backend : ma) {
+    if (std::find(mb.begin(), mb.end(), backend) != mb.end()) {
+      p.micro.push_back({backend, micro_medians(a, backend), micro_medians(b, backend)});
+    }
+  }
+
+  // Render.
+  const RenderedRows rendered = render_rows(p, "A", "B", c, st);
   std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
                     ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
                     settings_line(st) + "\n";
-  std::map<std::string, const json*> in_b;
-  for (const json& r : b["results"]) in_b.emplace(row_key(r), &r);
-  TextTable table = stats_table("A", "B");
-  std::set<std::string> matched;
-  std::vector<std::string> only_a, only_b;
-  TextTable cg_table = callgrind_table("A", "B");
-  std::size_t cg_rows = 0;
-  for (const json& r : a["results"]) {
-    const std::string key = row_key(r);
-    auto it = in_b.find(key);
-    const std::string label = r["backend"].get<std::string>() + " " +
-                              r["scenario"].get<std::string>() + " " + params_label(r["params"]);
-    if (it == in_b.end()) {
-      only_a.push_back(label);
-      continue;
-    }
-    matched.insert(key);
-    std::vector<std::string> row = {r["backend"].get<std::string>(),
-                                    r["scenario"].get<std::string>(), params_label(r["params"])};
-    if (has_callgrind(r) && has_callgrind(*it->second)) {
-      std::vector<std::string> cg = row;
-      for (auto& x : callgrind_cells(r, *it->second)) cg.push_back(std::move(x));
-      cg_table.add(std::move(cg));
-      ++cg_rows;
-      continue;  // no timing under callgrind
-    }
-    json stats = row_statistics(r, *it->second, st);
-    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
-    table.add(std::move(row));
-    c.json["rows"].push_back(std::move(stats));
-  }
-  for (const json& r : b["results"]) {
-    if (!matched.count(row_key(r))) {
-      only_b.push_back(r["backend"].get<std::string>() + " " + r["scenario"].get<std::string>() +
-                       " " + params_label(r["params"]));
-    }
-  }
-  out += matched.empty() ? "no results in common\n" : c.json["rows"].empty() ? "" : table.render();
+  out += matched.empty() ? "no results in common\n" : rendered.table;
   out += "\x1f";  // where finish() puts the verdict counts and warnings
-  for (const auto& l : only_a) {
-    out += "only in A: " + l + "\n";
-    c.json["only_in_a"].push_back(l);
-  }
-  for (const auto& l : only_b) {
-    out += "only in B: " + l + "\n";
-    c.json["only_in_b"].push_back(l);
-  }
-  if (cg_rows)
-    out += "\ncallgrind cache simulation, per operation (ratios B/A)\n" + cg_table.render();
-
-  const auto ma = micro_backends(a), mb = micro_backends(b);
+  for (const auto& l : c.json["only_in_a"]) out += "only in A: " + l.get<std::string>() + "\n";
+  for (const auto& l : c.json["only_in_b"]) out += "only in B: " + l.get<std::string>() + "\n";
+  if (!rendered.callgrind.empty())
+    out += "\ncallgrind cache simulation, per operation (ratios B/A)\n" + rendered.callgrind;
   if (ma.empty() || mb.empty()) {
     out += "\nmicro: not compared (" +
            std::string(ma.empty() && mb.empty() ? "neither report has" : "only one report has") +
            " micro benchmark rows)\n";
   } else {
-    TextTable micro({"backend", "benchmark", "A", "B", "B/A", "real_time B/A"});
-    for (const auto& backend : ma) {
-      if (std::find(mb.begin(), mb.end(), backend) == mb.end()) continue;
-      add_micro_rows(micro, backend, micro_medians(a, backend), micro_medians(b, backend));
-    }
-    out +=
-        "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
-        micro.render();
+    out += render_micro(p, {"backend", "benchmark", "A", "B", "B/A", "real_time B/A"});
   }
   c.text = std::move(out);
   finish(c, st);
   return c;
-}
-
-std::string format_compare(const json& a, const json& b, const std::string& a_label,
-                           const std::string& b_label) {
-  return compare_reports(a, b, a_label, b_label).text;
 }
 
 Comparison compare_baseline(const json& report, const std::string& baseline,
@@ -413,55 +435,46 @@ Comparison compare_baseline(const json& report, const std::string& baseline,
             {"generated_at", string_at(report, {"generated_at"}, "?")},
             {"settings", settings_json(st)},
             {"rows", json::array()}};
-  std::string out = "every backend (B) against " + baseline + " (A) (" +
-                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) + "\n";
-  TextTable table = stats_table("A", "B");
-  TextTable cg_table = callgrind_table("base", "backend");
-  std::size_t cg_rows = 0;
+  // Pair: every other backend's row with the baseline's row of the same scenario and params.
+  Pairing p;
   for (const json& r : report["results"]) {
     if (r["backend"] == baseline) continue;
     auto it = base.find(r["scenario"].get<std::string>() + '\n' + r["params"].dump());
-    if (it == base.end()) continue;
-    std::vector<std::string> row = {r["backend"].get<std::string>(),
-                                    r["scenario"].get<std::string>(), params_label(r["params"])};
-    if (has_callgrind(r) && has_callgrind(*it->second)) {
-      std::vector<std::string> cg = row;
-      for (auto& x : callgrind_cells(*it->second, r)) cg.push_back(std::move(x));
-      cg_table.add(std::move(cg));
-      ++cg_rows;
-      continue;
-    }
-    json stats = row_statistics(*it->second, r, st);
-    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
-    table.add(std::move(row));
-    c.json["rows"].push_back(std::move(stats));
+    if (it != base.end()) p.rows.emplace_back(it->second, &r);
   }
-  out += micro_only               ? "no scenario results (a micro-only report)\n"
-         : c.json["rows"].empty() ? ""
-                                  : table.render();
-  out += "\x1f";
-  if (cg_rows) {
-    out += "\ncallgrind cache simulation, per operation (ratios backend/" + baseline + ")\n" +
-           cg_table.render();
-  }
-
   const auto mb = micro_backends(report);
-  if (std::find(mb.begin(), mb.end(), baseline) == mb.end()) {
-    out += "\nmicro: not compared (no micro benchmark rows for " + baseline + ")\n";
-  } else {
-    TextTable micro({"backend", "benchmark", "base", "value", "ratio", "real_time ratio"});
+  const bool micro_has_baseline = std::find(mb.begin(), mb.end(), baseline) != mb.end();
+  if (micro_has_baseline) {
     const auto base_rows = micro_medians(report, baseline);
     for (const auto& backend : mb) {
       if (backend != baseline)
-        add_micro_rows(micro, backend, base_rows, micro_medians(report, backend));
+        p.micro.push_back({backend, base_rows, micro_medians(report, backend)});
     }
-    out +=
-        "\nmicro (Google Benchmark medians; ns_per_item where the row has it, else real_time)\n" +
-        micro.render();
+  }
+
+  // Render.
+  const RenderedRows rendered = render_rows(p, "base", "backend", c, st);
+  std::string out = "every backend (B) against " + baseline + " (A) (" +
+                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) + "\n";
+  out += micro_only ? "no scenario results (a micro-only report)\n" : rendered.table;
+  out += "\x1f";
+  if (!rendered.callgrind.empty()) {
+    out += "\ncallgrind cache simulation, per operation (ratios backend/" + baseline + ")\n" +
+           rendered.callgrind;
+  }
+  if (!micro_has_baseline) {
+    out += "\nmicro: not compared (no micro benchmark rows for " + baseline + ")\n";
+  } else {
+    out += render_micro(p, {"backend", "benchmark", "base", "value", "ratio", "real_time ratio"});
   }
   c.text = std::move(out);
   finish(c, st);
   return c;
+}
+
+std::string format_compare(const json& a, const json& b, const std::string& a_label,
+                           const std::string& b_label) {
+  return compare_reports(a, b, a_label, b_label).text;
 }
 
 std::string format_baseline(const json& report, const std::string& baseline) {

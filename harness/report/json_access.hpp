@@ -5,8 +5,12 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "harness/params.hpp"
 
 namespace allocbench {
 
@@ -37,26 +41,27 @@ inline std::string string_at(const nlohmann::json& j, std::initializer_list<cons
   return v->get<std::string>();
 }
 
-// Params as "k=1024 n=8" (keys sorted, as nlohmann stores them); "-" when there are none.
-inline std::string params_label(const nlohmann::json& params) {
-  if (!params.is_object() || params.empty()) return "-";
-  std::string out;
+// A report's params object as name/value text pairs (keys sorted, as nlohmann stores them).
+inline std::vector<std::pair<std::string, std::string>> param_pairs(const nlohmann::json& params) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!params.is_object()) return out;
   for (auto it = params.begin(); it != params.end(); ++it) {
-    if (!out.empty()) out += ' ';
-    out += it.key() + '=' + (it->is_string() ? it->get<std::string>() : it->dump());
+    out.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
   }
   return out;
+}
+
+// Params as "k=1024 n=8"; "-" when there are none.
+inline std::string params_label(const nlohmann::json& params) {
+  const std::string label = param_label("", param_pairs(params));
+  return label.empty() ? "-" : label;
 }
 
 // params_label() without the run-size parameters (how many operations were timed or sampled):
 // what a reader needs to tell one workload from another.
 inline std::string workload_label(const nlohmann::json& params) {
   if (!params.is_object()) return "-";
-  nlohmann::json shown = nlohmann::json::object();
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    if (it.key() != "ops" && it.key() != "samples") shown[it.key()] = *it;
-  }
-  return shown.empty() ? "" : params_label(shown);
+  return param_label("", param_pairs(params), {"ops", "samples"});
 }
 
 }  // namespace allocbench

@@ -33,6 +33,10 @@ std::string check_info_output(const json& j) {
     const std::string at = "scenarios[" + std::to_string(i) + "].";
     if (!scenarios[i].is_object()) return at + ": expected object";
     if (auto e = need(scenarios[i], at, "name", &json::is_string, "string"); !e.empty()) return e;
+    if (auto t = scenarios[i].find("in_cache_sim_suite");
+        t != scenarios[i].end() && !t->is_boolean()) {
+      return at + "in_cache_sim_suite: expected boolean";
+    }
     auto params = scenarios[i].find("params");
     if (params == scenarios[i].end()) continue;
     if (!params->is_array()) return at + "params: expected array";

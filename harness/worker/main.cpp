@@ -6,6 +6,8 @@
 //   allocbench-worker-<b> machine
 //   allocbench-worker-<b> run --scenarios a,b --mode quick|full --seed S --threads N
 //                             [--param name=value ...] [--cache-sim]
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -25,12 +27,13 @@
 namespace allocbench {
 namespace {
 
+constexpr const char* kUsage =
+    "info | machine | run --scenarios a,b --mode quick|full --seed S --threads N "
+    "[--param name=value]... [--cache-sim]";
+
 [[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "allocbench-worker-%s: %s\nusage: allocbench-worker-%s info | machine | run "
-               "--scenarios a,b --mode quick|full --seed S --threads N [--param name=value]... "
-               "[--cache-sim]\n",
-               ALLOCBENCH_BACKEND_NAME, why.c_str(), ALLOCBENCH_BACKEND_NAME);
+  std::fprintf(stderr, "allocbench-worker-%s: %s\nusage: allocbench-worker-%s %s\n",
+               ALLOCBENCH_BACKEND_NAME, why.c_str(), ALLOCBENCH_BACKEND_NAME, kUsage);
   std::exit(2);
 }
 
@@ -70,43 +73,37 @@ nlohmann::json scenarios_json() {
     out.push_back({{"name", s.name},
                    {"description", s.description},
                    {"uses_threads", s.uses_threads},
+                   {"in_cache_sim_suite", s.in_cache_sim_suite},
                    {"params", params}});
   }
   return out;
 }
 
-int run_command(int argc, char** argv) {
+// `run`'s arguments as given, checked by run_command.
+struct RunArgs {
+  std::string scenarios, mode = "quick", seed = "1", threads = "1";
+  std::vector<std::string> params;
+  bool cache_sim = false;
+};
+
+int run_command(const RunArgs& a) {
   RunOptions o;
-  std::vector<std::string> names;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--scenarios") {
-      names = split(value());
-    } else if (a == "--mode") {
-      o.mode = value();
-      if (o.mode != "quick" && o.mode != "full") usage("--mode must be quick or full");
-    } else if (a == "--seed") {
-      o.seed = in_range(a, value(), kMaxSeed);
-    } else if (a == "--threads") {
-      o.threads = static_cast<int>(in_range(a, value(), kMaxThreads));
-    } else if (a == "--param") {
-      const std::string kv = value();
-      const auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) usage("--param needs name=value, got '" + kv + "'");
-      o.overrides[kv.substr(0, eq)] = static_cast<std::int64_t>(
-          in_range("--param " + kv.substr(0, eq), kv.substr(eq + 1), kMaxParamValue));
-    } else if (a == "--cache-sim") {
-      o.cache_sim = true;
-      // Count the slabs' own instructions, not memcheck's pool annotations (slab_guard.hpp).
-      ::setenv("ALLOCBENCH_NO_POOL_ANNOTATIONS", "1", 1);
-    } else {
-      usage("unknown argument '" + a + "'");
-    }
+  o.mode = a.mode;
+  if (o.mode != "quick" && o.mode != "full") usage("--mode must be quick or full");
+  o.seed = in_range("--seed", a.seed, kMaxSeed);
+  o.threads = static_cast<int>(in_range("--threads", a.threads, kMaxThreads));
+  for (const std::string& kv : a.params) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) usage("--param needs name=value, got '" + kv + "'");
+    o.overrides[kv.substr(0, eq)] = static_cast<std::int64_t>(
+        in_range("--param " + kv.substr(0, eq), kv.substr(eq + 1), kMaxParamValue));
   }
+  if (a.cache_sim) {
+    o.cache_sim = true;
+    // Count the slabs' own instructions, not memcheck's pool annotations (slab_guard.hpp).
+    ::setenv("ALLOCBENCH_NO_POOL_ANNOTATIONS", "1", 1);
+  }
+  const std::vector<std::string> names = split(a.scenarios);
   if (names.empty()) usage("run needs --scenarios");
   std::vector<const ScenarioSpec*> specs;
   for (const auto& n : names) {
@@ -132,23 +129,41 @@ int run_command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace allocbench;
-  if (argc < 2) usage("missing command");
-  const std::string cmd = argv[1];
+  CLI::App app{"allocbench worker for one backend (README, \"The worker protocol\")",
+               std::string("allocbench-worker-") + ALLOCBENCH_BACKEND_NAME};
+  app.require_subcommand(1);
+  CLI::App* info = app.add_subcommand("info", "The backend and the scenarios, as JSON");
+  CLI::App* machine = app.add_subcommand("machine", "The machine description, as JSON");
+  CLI::App* run = app.add_subcommand("run", "Run scenarios; one JSON object with the results");
+  RunArgs args;
+  run->add_option("--scenarios", args.scenarios, "Comma-separated scenario names")->required();
+  run->add_option("--mode", args.mode, "quick (default) or full");
+  run->add_option("--seed", args.seed, "Seed of the first thread");
+  run->add_option("--threads", args.threads, "Independent runtimes, one per thread");
+  run->add_option("--param", args.params, "name=value (repeatable)")->allow_extra_args(false);
+  run->add_flag("--cache-sim", args.cache_sim, "Running under callgrind: fewer operations");
   try {
-    if (cmd == "info") {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    usage(e.what());
+  }
+  try {
+    if (*info) {
       auto j = backend_json();
       j["scenarios"] = scenarios_json();
       std::cout << j.dump() << std::endl;
       return 0;
     }
-    if (cmd == "machine") {
+    if (*machine) {
       std::cout << machine_info().dump() << std::endl;
       return 0;
     }
-    if (cmd == "run") return run_command(argc, argv);
+    return run_command(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "allocbench-worker-%s: %s\n", ALLOCBENCH_BACKEND_NAME, e.what());
     return 1;
   }
-  usage("unknown command '" + cmd + "'");
 }

@@ -8,28 +8,23 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "harness/params.hpp"
 #include "harness/probes/memory.hpp"
 
 namespace allocbench {
 namespace {
 
-// The cartesian product of every parameter's values for the mode (an override fixes one).
+// Every parameter set of the scenario for the mode (an override fixes one value).
 std::vector<Params> grid(const ScenarioSpec& spec, const RunOptions& o) {
-  std::vector<Params> sets{{}};
+  std::vector<ParamAxis<std::int64_t>> axes;
   for (const auto& p : spec.params) {
     std::vector<std::int64_t> values = o.mode == "full" ? p.full : p.quick;
     if (auto it = o.overrides.find(p.name); it != o.overrides.end()) values = {it->second};
     if (values.empty()) continue;  // no default: the parameter is absent unless given
-    std::vector<Params> next;
-    for (const auto& base : sets) {
-      for (auto v : values) {
-        Params q = base;
-        q[p.name] = v;
-        next.push_back(std::move(q));
-      }
-    }
-    sets = std::move(next);
+    axes.push_back({p.name, std::move(values)});
   }
+  std::vector<Params> sets;
+  for (const auto& set : expand_param_grid(axes)) sets.emplace_back(set.begin(), set.end());
   return sets;
 }
 
@@ -57,14 +52,6 @@ std::string cpus_allowed() {
   return list;
 }
 
-std::string label_of(const ScenarioSpec& spec, const Params& p) {
-  std::string s = spec.name;
-  for (const auto& [k, v] : p) {
-    if (k != "ops" && k != "samples" && k != "batch") s += " " + k + "=" + std::to_string(v);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOptions& o) {
@@ -75,7 +62,8 @@ std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOpti
   const int threads = spec.uses_threads ? o.threads : 1;
   for (Params p : grid(spec, o)) {
     if (o.cache_sim) p = for_cache_sim(p);
-    const std::string label = label_of(spec, p);
+    // Names callgrind's dump and the progress line: the workload, not its size or batch.
+    const std::string label = param_label(spec.name, p, {"ops", "samples", "batch"});
     std::fprintf(stderr, "running %s\n", label.c_str());
     const PeakRssReset reset = reset_peak_rss();
     const MemorySample before = read_memory();

@@ -24,7 +24,8 @@ using test::Counts;
 using test::Tracker;
 
 constexpr bool kSlab = TaskBackend::kIsSlab;
-const bool kBounded = std::string_view(TaskBackend::name()) == "bounded";
+// Whether spawn_slab can find the slab full (the bounded slab), from the backend trait.
+constexpr bool kHasCapacity = TaskBackend::kHasCapacity;
 constexpr std::size_t kMaxLiveTasks = 40;
 
 struct Mismatch : std::runtime_error {
@@ -264,7 +265,7 @@ class Run {
   }
   Task<int> make(int id) { return body(Tracker(rec(id).param), &w_, id); }
 
-  bool slab_full() const { return kBounded && m_.backend_blocks() >= stress_config().capacity; }
+  bool slab_full() const { return kHasCapacity && m_.backend_blocks() >= stress_config().capacity; }
 
   // ---- operations -------------------------------------------------------------------------
 

@@ -17,11 +17,12 @@ Task<void> parks(test::Tracker t, std::optional<Waker>* out) {
 }
 
 // Another thread drops a parked task's only Waker; the owner then cancels the task. The thread's
-// Waker::reset() takes wake_refs to 0 and then reads the frame's `zombie` flag
-// (Runtime::release_wake_ref), while the owner's free_task() sees wake_refs == 0 and destroys the
-// frame at once: nothing orders that read before the free, so in the unlucky interleaving the
-// thread reads a freed (and, in a slab, reused) frame. ThreadSanitizer reports it every time;
-// other builds pass, the read being undetectable there.
+// Waker::reset() drops its reference (Runtime::release_wake_ref) while the owner's cancel drops
+// the frame's own. The race this guards against: a drop that touched the frame after its
+// decrement (the old code read a per-frame flag there) could read a frame the owner had already
+// freed (and, in a slab, reused). Now only the last of TaskHeader::refs touches the frame.
+// ThreadSanitizer reports a regression every time; other builds pass, the read being
+// undetectable there.
 TEST(StressRegression, RemoteWakerDropThenCancelDoesNotRaceTheFree) {
   test::Counts c;
   Runtime rt(stress_config());

@@ -1,4 +1,4 @@
-#include "harness/worker/session.hpp"
+#include "scenarios/session.hpp"
 
 #include <stdexcept>
 

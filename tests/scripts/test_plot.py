@@ -15,7 +15,7 @@ import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLOT = os.path.join(REPO, "scripts", "plot.py")
-FIXTURES = os.path.join(REPO, "tests", "fixtures")
+FIXTURES = os.path.join(REPO, "tests", "scripts", "fixtures")
 SMALL = os.path.join(FIXTURES, "report_small.json")
 CALLGRIND = os.path.join(FIXTURES, "report_callgrind.json")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

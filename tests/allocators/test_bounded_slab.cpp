@@ -197,63 +197,7 @@ TEST(BoundedSlab, TuningNamesTheGeometry) {
   EXPECT_EQ(BoundedSlab::version(), "allocbench");
 }
 
-// --- invariant checks (debug and sanitizer builds) ----------------------------------------
-
-class BoundedSlabDeathTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!slab_guard::kChecks) {
-      GTEST_SKIP() << "invariant checks are compiled out in NDEBUG builds (hot path kept bare); "
-                      "run a Debug or sanitizer build";
-    }
-    GTEST_FLAG_SET(death_test_style, "threadsafe");
-  }
-};
-
-TEST_F(BoundedSlabDeathTest, DoubleFreeAborts) {
-  BoundedSlab slab(config(64, 4));
-  void* p = slab.allocate(64);
-  slab.deallocate(p, 64);
-  EXPECT_DEATH(slab.deallocate(p, 64), "double free");
-}
-
-TEST_F(BoundedSlabDeathTest, ForeignPointerAborts) {
-  BoundedSlab slab(config(64, 4));
-  alignas(64) static unsigned char foreign[64];
-  EXPECT_DEATH(slab.deallocate(foreign, 64), "does not belong to this slab");
-}
-
-TEST_F(BoundedSlabDeathTest, InteriorPointerAborts) {
-  BoundedSlab slab(config(64, 4));
-  void* p = slab.allocate(64);
-  EXPECT_DEATH(slab.deallocate(static_cast<char*>(p) + 16, 64), "not the start of a slot");
-  slab.deallocate(p, 64);
-}
-
-// --- AddressSanitizer poisoning --------------------------------------------------------------
-
-#if ALLOCBENCH_SLAB_ASAN
-TEST(BoundedSlabAsan, FreeSlotsArePoisonedLiveBytesAreNot) {
-  BoundedSlab slab(config(128, 4));
-  auto* p = static_cast<char*>(slab.allocate(40));
-  EXPECT_EQ(__asan_region_is_poisoned(p, 40), nullptr);
-  EXPECT_TRUE(__asan_address_is_poisoned(p + 40));  // past the request, inside the slot
-  slab.deallocate(p, 40);
-  EXPECT_TRUE(__asan_address_is_poisoned(p));
-}
-
-TEST(BoundedSlabAsan, UseAfterFreeIsReported) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  BoundedSlab slab(config(128, 4));
-  auto* p = static_cast<volatile char*>(slab.allocate(128));
-  slab.deallocate(const_cast<char*>(p), 128);
-  EXPECT_DEATH(p[64] = 1, "use-after-poison");
-}
-#else
-TEST(BoundedSlabAsan, FreeSlotsArePoisonedLiveBytesAreNot) {
-  GTEST_SKIP() << "not an AddressSanitizer build (-DALLOCBENCH_SANITIZE=address)";
-}
-#endif
+// The invariant checks (debug and sanitizer builds) and ASan poisoning: test_slabs.cpp.
 
 }  // namespace
 }  // namespace allocbench

@@ -218,75 +218,7 @@ TEST(UnboundedSlab, ChunkGeometryIsAPowerOfTwoAlignment) {
   EXPECT_GE(g.chunk_bytes, 256u * 256u + 64u);
 }
 
-// --- invariant checks (debug and sanitizer builds) ----------------------------------------
-
-class UnboundedSlabDeathTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!slab_guard::kChecks) {
-      GTEST_SKIP() << "invariant checks are compiled out in NDEBUG builds (hot path kept bare); "
-                      "run a Debug or sanitizer build";
-    }
-    GTEST_FLAG_SET(death_test_style, "threadsafe");
-  }
-};
-
-TEST_F(UnboundedSlabDeathTest, DoubleFreeAborts) {
-  UnboundedSlab slab(config(64, 4));
-  std::vector<void*> blocks;
-  for (int i = 0; i < 9; ++i) blocks.push_back(slab.allocate(64));
-  slab.deallocate(blocks[6], 64);
-  EXPECT_DEATH(slab.deallocate(blocks[6], 64), "double free");
-}
-
-TEST_F(UnboundedSlabDeathTest, PointerFromAnotherSlabAborts) {
-  UnboundedSlab slab(config(64, 4));
-  UnboundedSlab other(config(64, 4));
-  void* mine = slab.allocate(64);
-  void* theirs = other.allocate(64);
-  EXPECT_DEATH(slab.deallocate(theirs, 64), "does not belong to this slab");
-  slab.deallocate(mine, 64);
-  other.deallocate(theirs, 64);
-}
-
-TEST_F(UnboundedSlabDeathTest, StackPointerAborts) {
-  UnboundedSlab slab(config(64, 4));
-  alignas(64) unsigned char local[64];
-  EXPECT_DEATH(slab.deallocate(local, 64), "does not belong to this slab");
-}
-
-TEST_F(UnboundedSlabDeathTest, InteriorPointerAborts) {
-  UnboundedSlab slab(config(128, 4));
-  void* p = slab.allocate(128);
-  EXPECT_DEATH(slab.deallocate(static_cast<char*>(p) + 64, 128), "not the start of a slot");
-  slab.deallocate(p, 128);
-}
-
-// --- AddressSanitizer poisoning --------------------------------------------------------------
-
-#if ALLOCBENCH_SLAB_ASAN
-TEST(UnboundedSlabAsan, FreeSlotsArePoisonedLiveBytesAreNot) {
-  UnboundedSlab slab(config(128, 4));
-  auto* p = static_cast<char*>(slab.allocate(40));
-  EXPECT_EQ(__asan_region_is_poisoned(p, 40), nullptr);
-  EXPECT_TRUE(__asan_address_is_poisoned(p + 40));
-  EXPECT_TRUE(__asan_address_is_poisoned(p + 128));  // the next, still free, slot
-  slab.deallocate(p, 40);
-  EXPECT_TRUE(__asan_address_is_poisoned(p));
-}
-
-TEST(UnboundedSlabAsan, UseAfterFreeIsReported) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  UnboundedSlab slab(config(128, 4));
-  auto* p = static_cast<volatile char*>(slab.allocate(128));
-  slab.deallocate(const_cast<char*>(p), 128);
-  EXPECT_DEATH(p[8] = 1, "use-after-poison");
-}
-#else
-TEST(UnboundedSlabAsan, FreeSlotsArePoisonedLiveBytesAreNot) {
-  GTEST_SKIP() << "not an AddressSanitizer build (-DALLOCBENCH_SANITIZE=address)";
-}
-#endif
+// The invariant checks (debug and sanitizer builds) and ASan poisoning: test_slabs.cpp.
 
 }  // namespace
 }  // namespace allocbench
