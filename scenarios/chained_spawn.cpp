@@ -1,5 +1,6 @@
 // chained_spawn: each task spawns the next, to depth N. The live set stays at one or two tasks;
 // what is measured is spawn-from-inside-a-task plus dispatch.
+#include "scenarios/frames.hpp"
 #include "scenarios/gap_sampler.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -21,8 +22,7 @@ void run(Session& s) {
   const std::size_t depth = s.count("depth");
   const std::uint64_t frame = [&s] {
     Chain dummy{nullptr, GapSampler(s)};
-    { Task<void> t = link(&dummy, 1); }
-    return detail::tls_last_block_size;
+    return measured_block(&link, &dummy, std::size_t{1});
   }();
   BackendConfig cfg;
   cfg.slot_size = (frame + kSlotAlign - 1) / kSlotAlign * kSlotAlign;

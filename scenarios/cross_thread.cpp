@@ -59,8 +59,7 @@ void run(Session& s) {
   // Slots sized from ping's real block (task header + frame), measured once on the Box path.
   const std::size_t block = [&] {
     bool off = false;
-    { Task<void> t = ping(nullptr, &s, &off, 1); }
-    return detail::tls_last_block_size;
+    return measured_block(&ping, static_cast<Mailbox*>(nullptr), &s, &off, std::size_t{1});
   }();
   Runtime rt(config_for_frame(block, tasks + 1));
   Mailbox box;  // after the runtime: Wakers left in it go before the runtime does

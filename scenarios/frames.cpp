@@ -22,8 +22,7 @@ std::int64_t frame_class(std::int64_t target) {
 
 std::size_t measure_frame(TaskFactoryFn fn) {
   std::uint64_t sink = 0;
-  { Task<void> t = fn(&sink); }
-  return detail::tls_last_block_size;
+  return measured_block(fn, &sink);
 }
 
 BackendConfig config_for_frame(std::size_t frame, std::size_t capacity) {

@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #include "allocators/allocator.hpp"
 #include "runtime/runtime.hpp"
@@ -32,6 +33,21 @@ Task<void> padded_task(std::uint64_t* sink) {
 }
 
 using TaskFactoryFn = Task<void> (*)(std::uint64_t*);
+
+// The block (task header + frame) a task shape allocates, measured by creating one on the Box
+// path through an opaque pointer: clang 14 elides the frame of a coroutine created and destroyed
+// in one function once it can inline the call (HALO), and then nothing is allocated to measure
+// (slots sized from it came out 64 bytes, and every spawn threw FrameTooLarge).
+template <class R, class... A, class... V>
+std::size_t measured_block(R (*fn)(A...), V... args) {
+  R (*volatile opaque)(A...) = fn;
+  detail::tls_last_block_size = 0;
+  { R t = opaque(args...); }
+  if (detail::tls_last_block_size == 0) {
+    throw std::logic_error("a task shape allocated no block to measure");
+  }
+  return detail::tls_last_block_size;
+}
 
 // Returns the task shape whose frame is closest to `target` bytes without going below the
 // smallest possible frame.

@@ -34,8 +34,7 @@ void run(Session& s) {
   std::array<std::size_t, kShapes.size()> sizes{};
   for (std::size_t i = 0; i < kShapes.size(); ++i) {
     Mixed dummy;
-    { Task<void> t = kShapes[i](&dummy, 0); }
-    sizes[i] = detail::tls_last_block_size;
+    sizes[i] = measured_block(kShapes[i], &dummy, std::uint32_t{0});
     largest = std::max(largest, sizes[i]);
   }
   Runtime rt(config_for_frame(largest, width));

@@ -94,19 +94,6 @@ CpuSample cpu_sample() noexcept {
           static_cast<std::uint64_t>(u.ru_minflt)};
 }
 
-// The block a task shape allocates, created through an opaque pointer: clang 14 elides the
-// frame of a coroutine created and destroyed in one function once it can inline the call
-// (HALO), and then nothing is allocated to measure (the slots came out 64 bytes).
-template <class R, class... A, class... V>
-std::size_t block_of(R (*fn)(A...), V... args) {
-  R (*volatile opaque)(A...) = fn;
-  detail::tls_last_block_size = 0;
-  { R t = opaque(args...); }
-  if (detail::tls_last_block_size == 0)
-    throw std::logic_error("open_loop: a task shape allocated no block to measure");
-  return detail::tls_last_block_size;
-}
-
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -142,10 +129,10 @@ OpenLoop::OpenLoop(Session& s, const OpenLoopWork& work) : st_(std::make_unique<
   st.work = work;
   st.shape_rng = SplitMix64(s.seed() ^ 0x6f70656e6c6f6f70ULL);
   // Block sizes measured, never assumed: a task created on the Box path and dropped.
-  st.blocks[0] = block_of(&request<kPads[0]>, &st, std::uint64_t{0}, std::uint32_t{0});
-  st.blocks[1] = block_of(&request<kPads[1]>, &st, std::uint64_t{0}, std::uint32_t{0});
-  st.blocks[2] = block_of(&request<kPads[2]>, &st, std::uint64_t{0}, std::uint32_t{0});
-  st.sub = block_of(&sub_request, std::uint32_t{0});
+  st.blocks[0] = measured_block(&request<kPads[0]>, &st, std::uint64_t{0}, std::uint32_t{0});
+  st.blocks[1] = measured_block(&request<kPads[1]>, &st, std::uint64_t{0}, std::uint32_t{0});
+  st.blocks[2] = measured_block(&request<kPads[2]>, &st, std::uint64_t{0}, std::uint32_t{0});
+  st.sub = measured_block(&sub_request, std::uint32_t{0});
   st.largest = std::max(st.sub, *std::max_element(st.blocks.begin(), st.blocks.end()));
   // Each request in flight holds its block and at most one sub-task's.
   st.rt = std::make_unique<Runtime>(
