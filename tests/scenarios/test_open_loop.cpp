@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 
 #include "scenarios/open_loop.hpp"
 #include "scenarios/scenario.hpp"
@@ -153,7 +154,9 @@ TEST(OpenLoop, ChurnsTheServiceHeapPerRequest) {
 // The scenario end to end in this process: what the report gets.
 nlohmann::json run_scenario_with(Params p) {
   Session s(std::move(p), 5, false, "open_loop");
-  open_loop_scenario().run(s);
+  const ScenarioSpec* spec = find_scenario("open_loop");
+  if (spec == nullptr) throw std::logic_error("open_loop is not registered");
+  spec->run(s);
   return s.result_json("open_loop", 0);
 }
 

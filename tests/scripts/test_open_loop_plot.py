@@ -13,7 +13,7 @@ import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLOT = os.path.join(REPO, "scripts", "plot.py")
-SMALL = os.path.join(REPO, "tests", "fixtures", "report_small.json")
+SMALL = os.path.join(REPO, "tests", "scripts", "fixtures", "report_small.json")
 
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 from plotlib import open_loop  # noqa: E402
