@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "allocators/allocator.hpp"
+#include "allocators/malloc_backend.hpp"
 #include "allocators/tuning_env.hpp"
 
 namespace allocbench {
@@ -49,16 +49,14 @@ struct CountingPoolSource {
 };
 }  // namespace detail
 
-class BoostPoolAllocator {
+class BoostPoolAllocator : public MallocBackend<BoostPoolAllocator> {
  public:
-  static constexpr bool kIsSlab = false;
-  static constexpr bool kHasCapacity = false;
   static constexpr bool kReplacesMalloc = false;
   static constexpr std::size_t kSizeClass = 16;            // frames are 16-byte aligned
   static constexpr std::size_t kLargestPooled = 64 << 10;  // above: global new
 
   explicit BoostPoolAllocator(const BackendConfig& config)
-      : claim_size_(config.slot_size), first_chunks_(config.slots_per_chunk) {}
+      : MallocBackend(config), first_chunks_(config.slots_per_chunk) {}
   BoostPoolAllocator(const BoostPoolAllocator&) = delete;
   BoostPoolAllocator& operator=(const BoostPoolAllocator&) = delete;
 
@@ -73,46 +71,25 @@ class BoostPoolAllocator {
             {"calls", "malloc()/free() (unordered)"}};
   }
 
-  void* allocate(std::size_t n) noexcept {
+  void* raw_allocate(std::size_t n) noexcept {
     const std::size_t cls = (n + kSizeClass - 1) / kSizeClass;
-    void* p;
-    if (cls * kSizeClass > kLargestPooled) [[unlikely]] {
-      p = ::operator new(n, std::nothrow);
-    } else {
-      Pool* pool = cls < pools_.size() ? pools_[cls].get() : nullptr;
-      if (pool == nullptr) [[unlikely]]
-        pool = make_pool(cls);
-      p = pool != nullptr ? pool->malloc() : nullptr;
-    }
-    if (p == nullptr) return nullptr;
-    ++live_;
-    requested_ += n;
-    return p;
+    if (cls * kSizeClass > kLargestPooled) [[unlikely]]
+      return ::operator new(n, std::nothrow);
+    Pool* pool = cls < pools_.size() ? pools_[cls].get() : nullptr;
+    if (pool == nullptr) [[unlikely]]
+      pool = make_pool(cls);
+    return pool != nullptr ? pool->malloc() : nullptr;
   }
-  void deallocate(void* p, std::size_t n) noexcept {
+  void raw_deallocate(void* p, std::size_t n) noexcept {
     const std::size_t cls = (n + kSizeClass - 1) / kSizeClass;
     if (cls * kSizeClass > kLargestPooled) [[unlikely]] {
       ::operator delete(p, n);
-    } else {
-      pools_[cls]->free(p);
+      return;
     }
-    --live_;
-    requested_ -= n;
+    pools_[cls]->free(p);
   }
-
-  std::size_t max_block() const noexcept { return SIZE_MAX; }
-  std::size_t claim_size() const noexcept { return claim_size_; }
-
-  AllocatorStats stats() const {
-    AllocatorStats s;
-    s.live_blocks = live_;
-    s.bytes_requested = requested_;
-    // The pools on this thread (blocks above kLargestPooled come from global new, uncounted).
-    s.bytes_reserved = detail::CountingPoolSource::held;
-    s.slot_size = claim_size_;
-    s.is_slab = false;
-    return s;
-  }
+  // The pools on this thread (blocks above kLargestPooled come from global new, uncounted).
+  static std::size_t reserved_bytes() noexcept { return detail::CountingPoolSource::held; }
 
  private:
   using Pool = boost::pool<detail::CountingPoolSource>;
@@ -127,10 +104,7 @@ class BoostPoolAllocator {
     }
   }
 
-  std::size_t claim_size_;
   std::size_t first_chunks_;
-  std::size_t live_ = 0;
-  std::size_t requested_ = 0;
   std::vector<std::unique_ptr<Pool>> pools_;  // by size class; null until first used
 };
 

@@ -1,10 +1,11 @@
-// What the four malloc-style backends (system, jemalloc, mimalloc, tcmalloc) share: the
-// counters, the TaskAllocator surface and the stats. Each backend supplies only its raw calls
-// (CRTP, so the hot path is a direct, inlinable call with no virtual dispatch).
+// What the backends without fixed slots share (the mallocs: system, jemalloc, mimalloc,
+// tcmalloc, tbbmalloc; the pools: pmr_pool, boost_pool): the counters, the TaskAllocator surface
+// and the stats. Each backend supplies only its raw calls (CRTP, so the hot path is a direct,
+// inlinable call with no virtual dispatch).
 //
-// Derived provides static: kReplacesMalloc, raw_allocate(n) noexcept, raw_deallocate(p, n)
-// noexcept, and reserved_bytes() (what the allocator holds from the system, process-wide, or
-// kReservedUnknown).
+// Derived provides kReplacesMalloc, raw_allocate(n) noexcept (nullptr on failure),
+// raw_deallocate(p, n) noexcept, and reserved_bytes() (what the allocator holds from the system,
+// or kReservedUnknown): static for a malloc, members for a pool that owns its state.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +28,7 @@ class MallocBackend {
   // Blocks are aligned to at least kFrameAlign for n >= kFrameAlign (smaller requests may get
   // 8-byte alignment, enough for anything that fits; a coroutine frame is never that small).
   void* allocate(std::size_t n) noexcept {
-    void* p = Derived::raw_allocate(n);
+    void* p = self().raw_allocate(n);
     if (p != nullptr) [[likely]] {
       ++live_;
       requested_ += n;
@@ -36,7 +37,7 @@ class MallocBackend {
   }
 
   void deallocate(void* p, std::size_t n) noexcept {
-    Derived::raw_deallocate(p, n);
+    self().raw_deallocate(p, n);
     --live_;
     requested_ -= n;
   }
@@ -48,13 +49,17 @@ class MallocBackend {
     AllocatorStats s;
     s.live_blocks = live_;
     s.bytes_requested = requested_;
-    s.bytes_reserved = Derived::reserved_bytes();
+    s.bytes_reserved = self().reserved_bytes();
     s.slot_size = claim_size_;
     s.is_slab = false;
     return s;
   }
 
  private:
+  // Through the object: a malloc's raw calls are static, a pool's act on its own state.
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+  const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+
   std::size_t claim_size_;
   // Plain counters: the backend belongs to one owner thread.
   std::size_t live_ = 0;

@@ -11,22 +11,20 @@
 #include <string>
 #include <string_view>
 
-#include "allocators/allocator.hpp"
 #include "allocators/counting_upstream.hpp"
+#include "allocators/malloc_backend.hpp"
 #include "allocators/tuning_env.hpp"
 
 namespace allocbench {
 
-class PmrPoolAllocator {
+class PmrPoolAllocator : public MallocBackend<PmrPoolAllocator> {
  public:
-  static constexpr bool kIsSlab = false;
-  static constexpr bool kHasCapacity = false;
   static constexpr bool kReplacesMalloc = false;
 
   // slots_per_chunk caps the blocks in one chunk; slot_size is the largest block pooled (the
   // scenarios size it to their frames) and the size a claim reserves.
   explicit PmrPoolAllocator(const BackendConfig& config)
-      : claim_size_(config.slot_size), pool_(options(config), &upstream_) {}
+      : MallocBackend(config), pool_(options(config), &upstream_) {}
   PmrPoolAllocator(const PmrPoolAllocator&) = delete;
   PmrPoolAllocator& operator=(const PmrPoolAllocator&) = delete;
 
@@ -46,34 +44,16 @@ class PmrPoolAllocator {
             {"upstream", "new_delete_resource (counted)"}};
   }
 
-  void* allocate(std::size_t n) noexcept {
+  void* raw_allocate(std::size_t n) noexcept {
     try {
-      void* p = pool_.allocate(n, kFrameAlign);
-      ++live_;
-      requested_ += n;
-      return p;
+      return pool_.allocate(n, kFrameAlign);
     } catch (const std::bad_alloc&) {
       return nullptr;
     }
   }
-  void deallocate(void* p, std::size_t n) noexcept {
-    pool_.deallocate(p, n, kFrameAlign);
-    --live_;
-    requested_ -= n;
-  }
-
-  std::size_t max_block() const noexcept { return SIZE_MAX; }
-  std::size_t claim_size() const noexcept { return claim_size_; }
-
-  AllocatorStats stats() const {
-    AllocatorStats s;
-    s.live_blocks = live_;
-    s.bytes_requested = requested_;
-    s.bytes_reserved = upstream_.held();
-    s.slot_size = claim_size_;
-    s.is_slab = false;
-    return s;
-  }
+  void raw_deallocate(void* p, std::size_t n) noexcept { pool_.deallocate(p, n, kFrameAlign); }
+  // What the pool holds from its upstream.
+  std::size_t reserved_bytes() const noexcept { return upstream_.held(); }
 
  private:
   static std::pmr::pool_options options(const BackendConfig& config) {
@@ -83,9 +63,6 @@ class PmrPoolAllocator {
     return o;
   }
 
-  std::size_t claim_size_;
-  std::size_t live_ = 0;
-  std::size_t requested_ = 0;
   CountingUpstream upstream_;  // before pool_: the pool returns its chunks to it when it goes
   std::pmr::unsynchronized_pool_resource pool_;
 };
