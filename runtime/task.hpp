@@ -21,8 +21,8 @@ class Task;
 
 namespace detail {
 
-// Called by a spawned task's final suspend when someone may still look at it; defined in
-// hot_path.hpp.
+// Called by a spawned task's final suspend when someone may still look at it (a handle, a flag
+// set); defined in runtime.cpp, out of the hot path.
 void on_task_finished(TaskHeader& h) noexcept;
 
 struct FinalAwaiter {
