@@ -19,13 +19,13 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every test: the unit and conformance suites for all six backends, then the checks in
+# Every test: the unit and conformance suites for every registered backend, then the checks in
 # scripts/test-extra.sh (sanitizer builds, memcheck, plotting), each of which says what it ran.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@if [ -f scripts/test-extra.sh ]; then bash scripts/test-extra.sh $(BUILD); fi
 
-# The quick suite over all six backends, then the charts and results/report.md.
+# The quick suite over every registered backend, then the charts and results/report.md.
 bench: build
 	@$(ALLOCBENCH) run --quick
 	@$(MAKE) --no-print-directory charts
