@@ -94,6 +94,9 @@ class SlabFull : public std::runtime_error {
 //   kIsSlab          frames live in fixed-size slots (max_block() is the slot size);
 //   kHasCapacity     allocate() can refuse for want of room (a full bounded slab), so
 //                    try_spawn_slab / try_claim_slab have a rejection path to measure;
+//   kReclaimsFrees   a freed block is reused by later allocations; false for an arena whose
+//                    frees are no-ops (pmr_monotonic), whose rows on scenarios that reuse
+//                    freed frames the report marks not comparable;
 //   kReplacesMalloc  linking it replaces malloc process-wide (it must then serve malloc, and it
 //                    is left out of sanitizer builds);
 //   library(), version(), tuning(config): what the report records about the allocator.
@@ -113,6 +116,7 @@ concept TaskAllocator = std::constructible_from<A, const BackendConfig&> &&
   { A::kIsSlab } -> std::convertible_to<bool>;
   { A::kHasCapacity } -> std::convertible_to<bool>;
   { A::kReplacesMalloc } -> std::convertible_to<bool>;
+  { A::kReclaimsFrees } -> std::convertible_to<bool>;
   { A::library() } -> std::convertible_to<std::string>;
   { A::version() } -> std::convertible_to<std::string>;
   { A::tuning(BackendConfig{}) } -> std::same_as<Tuning>;

@@ -19,6 +19,7 @@ class BoundedSlab {
  public:
   static constexpr bool kIsSlab = true;
   static constexpr bool kHasCapacity = true;
+  static constexpr bool kReclaimsFrees = true;
   static constexpr bool kReplacesMalloc = false;
 
   // slot_size is rounded up to kSlotAlign; capacity slots are allocated now and never again.

@@ -20,7 +20,8 @@ template <class Derived>
 class MallocBackend {
  public:
   static constexpr bool kIsSlab = false;
-  static constexpr bool kHasCapacity = false;  // a failed malloc is an error, not "full"
+  static constexpr bool kHasCapacity = false;   // a failed malloc is an error, not "full"
+  static constexpr bool kReclaimsFrees = true;  // a freed block is reused (pmr_monotonic: no)
 
   // slot_size is only the size of the block a claim reserves before the frame size is known.
   explicit MallocBackend(const BackendConfig& config) noexcept : claim_size_(config.slot_size) {}

@@ -30,6 +30,7 @@ class UnboundedSlab {
  public:
   static constexpr bool kIsSlab = true;
   static constexpr bool kHasCapacity = false;  // grows instead of refusing
+  static constexpr bool kReclaimsFrees = true;
   static constexpr bool kReplacesMalloc = false;
 
   // Where everything sits in a chunk, derived from a config.

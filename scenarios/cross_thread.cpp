@@ -106,7 +106,9 @@ ScenarioSpec cross_thread_scenario() {
           false,
           run,
           // Depends on thread interleaving, which valgrind serialises.
-          /*in_cache_sim_suite=*/false};
+          /*in_cache_sim_suite=*/false,
+          // Its tasks are spawned once and make every round trip; frames are freed at the end.
+          /*reuses_freed_frames=*/false};
 }
 
 }  // namespace allocbench

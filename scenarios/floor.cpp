@@ -92,7 +92,9 @@ ScenarioSpec floor_scenario() {
           false,
           run,
           // No backend takes part: its counts would be the same for every backend.
-          /*in_cache_sim_suite=*/false};
+          /*in_cache_sim_suite=*/false,
+          // Its frames come from its own freelist, never the backend.
+          /*reuses_freed_frames=*/false};
 }
 
 }  // namespace allocbench

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "harness/probes/histogram.hpp"
-#include "scenarios/session.hpp"
 #include "runtime/runtime.hpp"
 #include "scenarios/service_heap.hpp"
+#include "scenarios/session.hpp"
 
 namespace allocbench {
 

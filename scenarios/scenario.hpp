@@ -32,6 +32,11 @@ struct ScenarioSpec {
   // impractical (an 80 MiB walk per operation; wake-ups across threads, which valgrind
   // serialises); it still runs under callgrind when named.
   bool in_cache_sim_suite = true;
+  // The measured loop frees frames and spawns again, so its figures include reusing freed
+  // memory. A backend whose frees are no-ops (TaskAllocator::kReclaimsFrees false: pmr_monotonic)
+  // would report a bump pointer that grows without bound: the worker marks its rows here not
+  // comparable.
+  bool reuses_freed_frames = true;
 };
 
 const std::vector<ScenarioSpec>& all_scenarios();

@@ -41,6 +41,9 @@ void add_context() {
   benchmark::AddCustomContext("backend_library", TaskBackend::library());
   benchmark::AddCustomContext("backend_version", TaskBackend::version());
   benchmark::AddCustomContext("malloc_provider", allocbench::malloc_provider());
+  // An arena whose frees are no-ops takes new memory from global new as it grows.
+  benchmark::AddCustomContext("backend_reclaims_frees",
+                              TaskBackend::kReclaimsFrees ? "true" : "false");
   benchmark::AddCustomContext("global_alloc_counter",
                               allocbench::alloc_counter::enabled()
                                   ? "enabled"

@@ -198,6 +198,10 @@ json merge_group(const std::string& backend, const Group& g, const MergeOptions&
   // What one timed operation is, and scenario-specific figures (rejections, frame sizes...):
   // the same in every repetition but the last word goes to the first.
   out["latency_of"] = first_of(g.reps, "latency_of", nullptr);
+  // A backend whose frees are no-ops on a scenario that reuses freed frames (the worker says why).
+  if (const json nc = first_of(g.reps, "not_comparable", nullptr); nc.is_string()) {
+    out["not_comparable"] = nc;
+  }
   if (const json extra = first_of(g.reps, "extra", nullptr); !extra.is_null()) {
     out["extra"] = extra;
   }

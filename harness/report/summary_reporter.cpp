@@ -26,6 +26,12 @@ bool is_callgrind(const json& r) {
   return string_at(r, {"cache", "source"}) == "callgrind";
 }
 
+// The backend's name, marked "(n/c)" on a row the report says is not comparable.
+std::string backend_cell(const json& r) {
+  const std::string name = r["backend"].get<std::string>();
+  return r.contains("not_comparable") ? name + " (n/c)" : name;
+}
+
 // A cache-simulation group: callgrind's per-operation counts instead of (meaningless) timing.
 std::string callgrind_table(const std::vector<const json*>& rows) {
   std::optional<double> system_ir;
@@ -35,7 +41,7 @@ std::string callgrind_table(const std::vector<const json*>& rows) {
   TextTable table({"backend", "instr/op", "D1 miss/op", "LL miss/op", "instr vs system"});
   for (const json* r : rows) {
     const auto ir = number_at(*r, {"cache", "instructions_per_op"});
-    std::vector<std::string> row = {(*r)["backend"].get<std::string>()};
+    std::vector<std::string> row = {backend_cell(*r)};
     if (!is_callgrind(*r)) {
       row.push_back("unavailable: " + string_at(*r, {"cache", "reason"}, "no callgrind figures"));
     } else {
@@ -119,6 +125,8 @@ std::string format_summary(const json& report) {
       number_at(report, {"machine", "timer", "resolution_ns"});
   bool any_steps = false;
   bool timed_tables = false;
+  const bool any_apart = std::any_of(results.begin(), results.end(),
+                                     [](const json& r) { return r.contains("not_comparable"); });
 
   std::string out;
   for (const auto& key : order) {
@@ -143,7 +151,7 @@ std::string format_summary(const json& report) {
       const std::string backend = (*r)["backend"].get<std::string>();
       std::optional<double> step = number_at(*r, {"latency_ns", "timer_step_ns"});
       if (!step) step = machine_step;
-      std::vector<std::string> row = {backend, format_rate(median_ops(*r)), ci_cell(*r),
+      std::vector<std::string> row = {backend_cell(*r), format_rate(median_ops(*r)), ci_cell(*r),
                                       cv_cell(*r)};
       for (const char* k : {"p50", "p90", "p99"}) {
         row.push_back(format_fixed(number_at(*r, {"latency_batched_ns", k}), 2));
@@ -176,6 +184,14 @@ std::string format_summary(const json& report) {
              " ns) is only known to the step.\n";
     }
     out += "\n";
+  }
+  if (any_apart) {
+    out +=
+        "(n/c): not comparable: the backend's frees are no-ops (pmr_monotonic) and the scenario "
+        "reuses freed frames, so every spawn takes new memory (a pointer bump plus first-touch "
+        "page "
+        "faults) and its memory grows with the operation count (the report's not_comparable says "
+        "so per row).\n\n";
   }
   const json* micro = json_at(report, {"micro"});
   if (order.empty() && !micro) out += "no results\n";

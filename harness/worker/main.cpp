@@ -59,6 +59,7 @@ nlohmann::json backend_json() {
           {"library", TaskBackend::library()},
           {"version", TaskBackend::version()},
           {"malloc_provider", malloc_provider()},
+          {"reclaims_frees", TaskBackend::kReclaimsFrees},
           {"tuning", tuning}};
 }
 
@@ -74,6 +75,7 @@ nlohmann::json scenarios_json() {
                    {"description", s.description},
                    {"uses_threads", s.uses_threads},
                    {"in_cache_sim_suite", s.in_cache_sim_suite},
+                   {"reuses_freed_frames", s.reuses_freed_frames},
                    {"params", params}});
   }
   return out;

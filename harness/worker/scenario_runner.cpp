@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "allocators/backend.hpp"
 #include "harness/params.hpp"
 #include "harness/probes/memory.hpp"
 
@@ -102,6 +103,13 @@ std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOpti
     mem["minor_faults"] = after.minor_faults - before.minor_faults;
     mem["major_faults"] = after.major_faults - before.major_faults;
     if (!after.unavailable_reason.empty()) mem["unavailable_reason"] = after.unavailable_reason;
+    if (!TaskBackend::kReclaimsFrees && spec.reuses_freed_frames) {
+      r["not_comparable"] = std::string(TaskBackend::name()) +
+                            " never reuses a freed frame, and this scenario frees frames and "
+                            "spawns again: every spawn takes new memory (a pointer bump plus "
+                            "first-touch page faults) and its memory grows with the operation "
+                            "count";
+    }
     r["process"] = {{"pid", static_cast<std::int64_t>(::getpid())},
                     {"earlier_runs", earlier_runs},
                     {"cpus_allowed", cpus_allowed()}};

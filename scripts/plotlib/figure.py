@@ -101,11 +101,19 @@ def noisy_handle():
                  label="hatched: noisy (CV over the run's noise threshold)")
 
 
-def grouped_bars(ax, groups, series, value_of, group_labels, noisy_of=None):
+def not_comparable_handle():
+    """Legend entry for the rows the report marks not comparable."""
+    return Patch(facecolor="#dddddd", edgecolor="#999999", linestyle="--",
+                 label="faded, 'n/c': not comparable (frees are no-ops here; see the report)")
+
+
+def grouped_bars(ax, groups, series, value_of, group_labels, noisy_of=None,
+                 not_comparable_of=None):
     """Bars per group, one slot per series. value_of(series, group) gives (value, low, high)
     with None for unknown parts; an unknown value leaves its slot empty with a small mark
     ("failed" or "n/a") rather than a zero-height bar. noisy_of(series, group) true draws the
-    bar cross-hatched and paler (the report flagged it noisy). Returns the values drawn."""
+    bar cross-hatched and paler (the report flagged it noisy); not_comparable_of(series, group)
+    true draws it faded with a dashed edge and 'n/c' above it. Returns the values drawn."""
     drawn = []
     marker_transform = ax.get_xaxis_transform()
     for g_index, group in enumerate(groups):
@@ -122,10 +130,15 @@ def grouped_bars(ax, groups, series, value_of, group_labels, noisy_of=None):
                 yerr = [[max(value - low, 0.0)], [max(high - value, 0.0)]]
                 drawn.extend([low, high])
             noisy = bool(noisy_of and noisy_of(s, group))
+            apart = bool(not_comparable_of and not_comparable_of(s, group))
             ax.bar(x, value, width * 0.92, color=s.color, hatch=s.hatch + (NOISY_HATCH if noisy
                                                                             else ""),
-                   alpha=0.55 if noisy else 1.0, edgecolor="black", linewidth=0.4, yerr=yerr,
-                   capsize=2, error_kw={"elinewidth": 0.8})
+                   alpha=0.25 if apart else 0.55 if noisy else 1.0, edgecolor="black",
+                   linestyle="--" if apart else "-", linewidth=0.4, yerr=yerr, capsize=2,
+                   error_kw={"elinewidth": 0.8})
+            if apart:
+                ax.annotate("n/c", (x, value), xytext=(0, 2), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=6, color="#555555")
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(group_labels, rotation=30 if len(groups) > 3 else 0, ha="right"
                        if len(groups) > 3 else "center", fontsize=8)

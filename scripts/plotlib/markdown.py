@@ -6,7 +6,7 @@ import os
 
 from .cache import SOURCES, format_geometry
 from .micro import micro_rows
-from .model import ci95, group_label, is_noisy, ops
+from .model import ci95, group_label, is_noisy, not_comparable, ops
 from .open_loop import markdown_section as open_loop_section
 from .report import first_line, num
 
@@ -128,6 +128,11 @@ def spread_text(result, median, low, high):
     return f"{si(median)} [range {si(low)}–{si(high)}]"
 
 
+def name_text(name, result):
+    """The backend's name, marked on a row the report says is not comparable."""
+    return name + (" (n/c)" if not_comparable(result) else "")
+
+
 def cv_text(result):
     cv = num(result["throughput"]["ops_per_sec"].get("cv"))
     if cv is None:
@@ -154,7 +159,7 @@ def scenario_tables(results, index):
             latency, memory = result["latency_ns"], result["memory"]
             batched = result.get("latency_batched_ns") or {}
             ratio = f"{median / base:.2f}×" if median is not None and base else None
-            rows.append((s.name + (" (failed)" if s.failed else ""),
+            rows.append((name_text(s.name, result) + (" (failed)" if s.failed else ""),
                          spread_text(result, median, low, high), cv_text(result), ratio)
                         + tuple(plain(batched.get(k)) for k in ("p50", "p90", "p99"))
                         + tuple(single_op(latency.get(k), step) for k in ("p99", "p999", "p9999"))
@@ -188,7 +193,7 @@ def cache_section(results, index):
                 if result is None or result["cache"]["source"] != source:
                     continue
                 cache = result["cache"]
-                rows.append([s.name, group_label(*group)] +
+                rows.append([name_text(s.name, result), group_label(*group)] +
                             [plain(cache.get(key), 4) for key, _ in metrics])
                 if "geometry" in cache and format_geometry(cache["geometry"]) not in geometry:
                     geometry.append(format_geometry(cache["geometry"]))
@@ -242,6 +247,10 @@ METHOD = """\
   `perf_event_open` (`hw`), or valgrind's callgrind cache simulation with the fixed geometry
   shown (`callgrind`). Where neither could measure, the report says `unavailable` with the
   reason, and so does this page; no value is shown as zero.
+- **(n/c)**, not comparable: a backend whose frees are no-ops (`pmr_monotonic`) on a
+  scenario that frees frames and spawns again: every spawn takes new memory (a pointer bump
+  plus first-touch page faults) and its memory grows with the operation count (`not_comparable` in the report says so per row). Its bars
+  are faded and marked "n/c".
 - A failed backend keeps its row, marked with the first line of its error; its missing
   values are left out, not drawn as zero."""
 

@@ -3,8 +3,8 @@
 from matplotlib.lines import Line2D
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    log_axis, series_handles, slot_x, wide_range
-from .model import group_label
+    log_axis, not_comparable_handle, series_handles, slot_x, wide_range
+from .model import group_label, not_comparable
 from .report import num
 
 SCENARIOS = ("mixed_lifetime", "spawn_burst")
@@ -29,6 +29,9 @@ def memory_chart(results):
     series = results.series
     labels = [group_label(*g) for g in groups]
 
+    def apart(s, group):
+        return not_comparable(results.get(s, *group)) is not None
+
     def field(key):
         def read(s, group):
             result = results.get(s, *group)
@@ -43,7 +46,7 @@ def memory_chart(results):
     scale, unit = unit_for([rss(s, g) for s in series for g in groups])
     drawn = grouped_bars(ax_rss, groups, series,
                          lambda s, g: ((rss(s, g) / scale) if rss(s, g) is not None else None,
-                                       None, None), labels)
+                                       None, None), labels, not_comparable_of=apart)
     ax_rss.set_ylabel(f"peak RSS ({unit})", fontsize=8)
     ax_rss.tick_params(labelbottom=False)
     if wide_range(drawn):
@@ -56,7 +59,8 @@ def memory_chart(results):
         return lambda s, g: (read(s, g) / scale) if read(s, g) is not None else None
 
     drawn = grouped_bars(ax_res, groups, series, lambda s, g: (scaled(reserved)(s, g), None,
-                                                               None), labels)
+                                                               None), labels,
+                         not_comparable_of=apart)
     # Requested bytes: a black bar-wide tick over each reserved bar, so the gap is the overhead.
     for g_index, group in enumerate(groups):
         for s_index, s in enumerate(series):
@@ -71,5 +75,7 @@ def memory_chart(results):
         log_axis(ax_res)
     handles = series_handles(series) + [Line2D([], [], color="black", linewidth=2.0,
                                                label="requested bytes")]
+    if any(apart(s, g) for s in series for g in groups):
+        handles.append(not_comparable_handle())
     outside_legend(ax_rss, handles, "backend")
     return fig

@@ -135,6 +135,13 @@ def is_noisy(result):
     return result is not None and result.get("noisy") is True
 
 
+def not_comparable(result):
+    """The report's reason why this row must not be compared with the others (a backend whose
+    frees are no-ops on a scenario that reuses freed frames), or None."""
+    reason = None if result is None else result.get("not_comparable")
+    return reason if isinstance(reason, str) else None
+
+
 def ns_per_op(ops_per_sec):
     return 1e9 / ops_per_sec if ops_per_sec else None
 

@@ -3,18 +3,24 @@
 from matplotlib.ticker import EngFormatter
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
-    log_axis, noisy_handle, series_handles, wide_range
-from .model import group_label, is_noisy, ops
+    log_axis, noisy_handle, not_comparable_handle, series_handles, wide_range
+from .model import group_label, is_noisy, not_comparable, ops
 
 
 def _noisy(results):
     return lambda s, g: is_noisy(results.get(s, *g))
 
 
+def _apart(results):
+    return lambda s, g: not_comparable(results.get(s, *g)) is not None
+
+
 def _handles(results):
     handles = series_handles(results.series)
     if any(is_noisy(r) for report in results.reports for r in report.results):
         handles.append(noisy_handle())
+    if any(not_comparable(r) for report in results.reports for r in report.results):
+        handles.append(not_comparable_handle())
     return handles
 
 BASELINE = "system"
@@ -48,7 +54,7 @@ def ratio_chart(results):
     groups = results.groups
     fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
     drawn = grouped_bars(ax, groups, results.series, value_of,
-                         [group_label(*g) for g in groups], _noisy(results))
+                         [group_label(*g) for g in groups], _noisy(results), _apart(results))
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
     if wide_range(drawn):
         log_axis(ax)
@@ -66,7 +72,7 @@ def absolute_chart(results):
     fig, (ax,) = new_figure(reports, title, bars_width(groups, results.series), 4.8)
     drawn = grouped_bars(ax, groups, results.series,
                          lambda s, g: ops(results.get(s, *g)),
-                         [group_label(*g) for g in groups], _noisy(results))
+                         [group_label(*g) for g in groups], _noisy(results), _apart(results))
     if wide_range(drawn):
         log_axis(ax)
         ax.set_ylabel("ops/s, log scale (median, bars min–max)")

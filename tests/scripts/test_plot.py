@@ -433,6 +433,29 @@ class ChartContent(unittest.TestCase):
         self.assertEqual(len(hatched), 1)
         self.assertIn("noisy", texts_of(throughput.absolute_chart(results)))
 
+    def test_not_comparable_rows_are_faded_marked_and_explained(self):
+        reason = "pmr_monotonic never reuses a freed frame"
+
+        def mark(data):
+            data["results"][0]["not_comparable"] = reason
+        results, path = self._with(mark)
+        fig = throughput.absolute_chart(results)
+        (ax,) = fig.axes
+        faded = [p for p in ax.patches if p.get_alpha() == 0.25]
+        self.assertEqual(len(faded), 1)
+        self.assertIn("n/c", [t.get_text() for t in ax.texts])
+        self.assertIn("not comparable", texts_of(fig))
+        # Unmarked, nothing is faded and the legend does not mention it.
+        (plain_ax,) = throughput.absolute_chart(self.results).axes
+        self.assertFalse([p for p in plain_ax.patches if p.get_alpha() == 0.25])
+        self.assertNotIn("not comparable", texts_of(throughput.absolute_chart(self.results)))
+        md = os.path.join(self._tmp.name, "report.md")
+        proc = run_plot(path, "--out", os.path.join(self._tmp.name, "charts"), "--markdown", md)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(md, encoding="utf-8") as handle:
+            text = handle.read()
+        self.assertIn(results.reports[0].results[0]["backend"] + " (n/c)", text)
+
     def test_latency_draws_batched_beside_single_and_markdown_marks_timer_steps(self):
         def batched(data):
             data["machine"].setdefault("timer", {})["resolution_ns"] = 10.0

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -104,6 +105,40 @@ TEST(RealWorker, EveryScenarioRunsOnTheSlabBackends) {
                                  << tail;
     }
   }
+}
+
+// An arena whose frees are no-ops (pmr_monotonic) is marked not comparable exactly on the
+// scenarios that reuse freed frames, and a backend that reuses them (pmr_pool) never is.
+TEST(RealWorker, ArenaRowsAreMarkedNotComparableWhereFreedFramesWouldBeReused) {
+  auto run_one = [](const std::string& backend, const std::string& scenario) {
+    const ProcessResult r =
+        run_worker({"run", "--scenarios", scenario, "--mode", "quick", "--param", "ops=2000",
+                    "--param", "samples=200", "--param", "frame=256"},
+                   backend);
+    EXPECT_TRUE(r.succeeded()) << backend << " " << scenario << ": " << describe_end(r);
+    return r.succeeded() ? json::parse(r.out) : json();
+  };
+  const ProcessResult info = run_worker({"info"}, "pmr_monotonic");
+  ASSERT_TRUE(info.succeeded()) << describe_end(info);
+  const json described = json::parse(info.out);
+  EXPECT_EQ(described["reclaims_frees"], false);
+  std::map<std::string, bool> reuses;
+  for (const auto& sc : described["scenarios"]) reuses[sc["name"]] = sc["reuses_freed_frames"];
+  ASSERT_EQ(reuses.at("spawn_churn"), true);
+  ASSERT_EQ(reuses.at("cross_thread"), false);
+
+  const json churn = run_one("pmr_monotonic", "spawn_churn");
+  ASSERT_EQ(churn["results"].size(), 1u);
+  EXPECT_TRUE(churn["results"][0].contains("not_comparable")) << churn["results"][0].dump();
+  // Its frees really are no-ops: what it holds grew past the up-front buffer.
+  EXPECT_GT(churn["results"][0]["memory"]["reserved_bytes"].get<double>(),
+            churn["results"][0]["memory"]["requested_bytes"].get<double>());
+  const json cross = run_one("pmr_monotonic", "cross_thread");
+  ASSERT_FALSE(cross["results"].empty());
+  EXPECT_FALSE(cross["results"][0].contains("not_comparable"));
+  const json pool = run_one("pmr_pool", "spawn_churn");
+  ASSERT_EQ(pool["results"].size(), 1u);
+  EXPECT_FALSE(pool["results"][0].contains("not_comparable"));
 }
 
 // Item 5: the worker used to truncate --threads to int (4294967296 became 0 threads: a crash)

@@ -289,5 +289,18 @@ TEST(Summary, RatiosToSystemAndFloorAndFailures) {
   EXPECT_NE(out.find("FAILED jemalloc: timed out after 5 s"), std::string::npos) << out;
 }
 
+// A row the worker marked not comparable (an arena whose frees are no-ops) is labelled, with one
+// footnote that says why; unmarked rows are not.
+TEST(Summary, NotComparableRowsAreMarkedAndExplained) {
+  json r =
+      report({row("system", "spawn", 1, 100, 200, 50), row("bounded", "spawn", 1, 200, 300, 25)});
+  EXPECT_EQ(format_summary(r).find("n/c"), std::string::npos);
+  r["results"][1]["not_comparable"] = "frees are no-ops";
+  const std::string out = format_summary(r);
+  EXPECT_NE(out.find("bounded (n/c)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("system (n/c)"), std::string::npos) << out;
+  EXPECT_NE(out.find("(n/c): not comparable"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace allocbench
