@@ -7,7 +7,7 @@ PACKAGES=(
   g++ clang cmake make pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
-  python3-matplotlib python3-numpy
+  python3-matplotlib python3-numpy python3-jsonschema libvalijson-dev
   valgrind libclang-rt-14-dev
 )
 # Each backend's own packages: the words after PACKAGES in its allocbench_add_backend() call,

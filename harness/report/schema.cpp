@@ -1,11 +1,24 @@
 #include "harness/report/schema.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
 
 #include "harness/report/json_limits.hpp"
+#include "harness/report/report_schema.hpp"
 
 namespace allocbench {
 
@@ -13,111 +26,127 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& where, const std::string& what) {
-  throw SchemaError(where + ": " + what);
-}
-
-const char* type_name(const json& j) {
-  return j.type_name();
-}
-
-const json& field(const json& obj, const std::string& where, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end()) bad(where.empty() ? key : where + "." + key, "missing");
-  return *it;
-}
-
-const json& typed(const json& obj, const std::string& where, const char* key,
-                  bool (json::*is)() const noexcept, const char* expected) {
-  const json& v = field(obj, where, key);
-  if (!(v.*is)()) {
-    bad(where.empty() ? key : where + "." + key,
-        std::string("expected ") + expected + ", found " + type_name(v));
+// The schema, parsed once: report.schema.json, embedded at build time.
+struct ParsedSchema {
+  ParsedSchema() {
+    const json doc = json::parse(kReportSchemaJson);
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(doc), schema);
   }
-  return v;
+  valijson::Schema schema;
+};
+
+const valijson::Schema& report_schema() {
+  static const ParsedSchema parsed;
+  return parsed.schema;
 }
 
-// Names label rows, legends and file names; a backend's is its worker's file name.
-void check_name(const json& obj, const std::string& at, const char* key) {
-  const json& v = typed(obj, at, key, &json::is_string, "string");
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.empty() || s.size() > kMaxNameBytes) {
-    bad(at + "." + key, "expected a name of 1 to " + std::to_string(kMaxNameBytes) +
-                            " bytes, found " + std::to_string(s.size()));
+// valijson's context {"<root>", "[results]", "[0]", "[throughput]"} as "results[0].throughput".
+std::string json_path(const std::vector<std::string>& context) {
+  std::string path;
+  for (const std::string& part : context) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;  // "<root>"
+    const std::string key = part.substr(1, part.size() - 2);
+    const bool index = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
+    path += index ? "[" + key + "]" : (path.empty() ? "" : ".") + key;
   }
+  return path;
 }
 
-void validate_result(const json& r, const std::string& at) {
-  if (!r.is_object()) bad(at, std::string("expected object, found ") + type_name(r));
-  check_name(r, at, "backend");
-  check_name(r, at, "scenario");
-  typed(r, at, "params", &json::is_object, "object");
-  const json& tp = typed(r, at, "throughput", &json::is_object, "object");
-  const std::string tp_at = at + ".throughput";
-  const json& ops = typed(tp, tp_at, "ops_per_sec", &json::is_object, "object");
-  const std::string ops_at = tp_at + ".ops_per_sec";
-  // A cache-simulation run has no meaningful timing: {"source": "unavailable", "reason"}.
-  if (auto src = ops.find("source"); src != ops.end() && *src == "unavailable") {
-    typed(ops, ops_at, "reason", &json::is_string, "string");
-  } else {
-    for (const char* k : {"median", "min", "max"}) {
-      typed(ops, ops_at, k, &json::is_number, "number");
-    }
-    const json& samples = typed(ops, ops_at, "samples", &json::is_array, "array");
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      if (!samples[i].is_number()) {
-        bad(ops_at + ".samples[" + std::to_string(i) + "]", "expected number");
-      }
+const json* at_path(const json& root, const std::vector<std::string>& context) {
+  const json* node = &root;
+  for (const std::string& part : context) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
+    const std::string key = part.substr(1, part.size() - 2);
+    if (node->is_array() && !key.empty() &&
+        key.find_first_not_of("0123456789") == std::string::npos) {
+      const std::size_t i = std::stoul(key);
+      if (i >= node->size()) return nullptr;
+      node = &(*node)[i];
+    } else if (node->is_object() && node->contains(key)) {
+      node = &(*node)[key];
+    } else {
+      return nullptr;
     }
   }
-  // Latency may be "unavailable"; where a percentile is present it must be a number.
-  for (const char* lat : {"latency_ns", "latency_cycles"}) {
-    auto it = r.find(lat);
-    if (it == r.end()) continue;
-    const std::string lat_at = at + "." + lat;
-    if (!it->is_object()) bad(lat_at, std::string("expected object, found ") + type_name(*it));
-    for (const char* k : {"p50", "p90", "p99", "p999", "p9999", "max", "count"}) {
-      auto p = it->find(k);
-      if (p == it->end()) continue;
-      if (!p->is_number()) bad(lat_at + "." + k, "expected number");
-      if (p->get<double>() < 0) bad(lat_at + "." + k, "expected a number >= 0");
-    }
+  return node;
+}
+
+// A failed constraint on the value v at path, from valijson's description d.
+std::string describe_value(const std::string& path, const std::string& d, const json* v) {
+  const std::string found = v ? std::string(", found ") + v->type_name() : "";
+  auto after = [&](const std::string& prefix) -> std::optional<std::string> {
+    if (d.rfind(prefix, 0) != 0) return std::nullopt;
+    return d.substr(prefix.size());
+  };
+  if (d.find("'type' constraint") != std::string::npos) return path + ": wrong type" + found;
+  if (auto x = after("Expected number greater than or equal to ")) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g", std::strtod(x->c_str(), nullptr));
+    return path + ": expected a number >= " + buf;
   }
+  const std::size_t length = v && v->is_string() ? v->get_ref<const std::string&>().size() : 0;
+  if (auto x = after("String should be no more than ")) {
+    return path + ": expected at most " + x->substr(0, x->find(' ')) + " characters, found " +
+           std::to_string(length);
+  }
+  if (auto x = after("String should be no fewer than ")) {
+    return path + ": expected at least " + x->substr(0, x->find(' ')) + " characters, found " +
+           std::to_string(length);
+  }
+  if (d.find("'const' constraint") != std::string::npos) {
+    return path + ": unexpected value " + (v ? v->dump().substr(0, 80) : std::string("(absent)"));
+  }
+  return path + ": " + d;
+}
+
+// One of valijson's errors worded as "results[0].throughput.ops_per_sec.median: missing" (the
+// words scripts/plotlib/report.py uses), ranked: the deeper field first (a missing key is one
+// level below the object that lacks it), then a wrong type before other failures of a value,
+// then byte order.
+struct Described {
+  std::size_t depth;
+  int rank;
+  std::string message;
+  bool before(const Described& o) const {
+    return std::tie(o.depth, rank, message) < std::tie(depth, o.rank, o.message);
+  }
+};
+
+Described describe(const valijson::ValidationResults::Error& e, const json& report) {
+  std::string path = json_path(e.context);
+  const std::size_t depth = e.context.size();
+  const std::string& d = e.description;
+  static const std::string kMissing = "Missing required property '";
+  if (d.rfind(kMissing, 0) == 0) {
+    const std::string key =
+        d.substr(kMissing.size(), d.find('\'', kMissing.size()) - kMissing.size());
+    return {depth + 1, 0, (path.empty() ? key : path + "." + key) + ": missing"};
+  }
+  const int rank = d.find("'type' constraint") != std::string::npos ? 0 : 1;
+  return {depth, rank,
+          describe_value(path.empty() ? "report" : path, d, at_path(report, e.context))};
+}
+
+// The most specific error (valijson also reports every enclosing level), chosen as plot.py
+// chooses it, so that both readers name the same one.
+std::string first_error(const valijson::ValidationResults& results, const json& report) {
+  std::optional<Described> best;
+  for (const auto& e : results) {
+    Described candidate = describe(e, report);
+    if (!best || candidate.before(*best)) best = std::move(candidate);
+  }
+  return best ? best->message : "report: does not match the schema";
 }
 
 }  // namespace
 
 void validate_report(const json& report) {
-  if (!report.is_object())
-    bad("report", std::string("expected object, found ") + type_name(report));
-  const json& version = field(report, "", "schema_version");
-  if (!version.is_number_integer() || version.get<long long>() != kSchemaVersion) {
-    bad("schema_version", "this allocbench reads schema_version " + std::to_string(kSchemaVersion) +
-                              ", found " + version.dump());
-  }
-  typed(report, "", "generated_at", &json::is_string, "string");
-  typed(report, "", "machine", &json::is_object, "object");
-  typed(report, "", "config", &json::is_object, "object");
-  const json& backends = typed(report, "", "backends", &json::is_array, "array");
-  for (std::size_t i = 0; i < backends.size(); ++i) {
-    const std::string at = "backends[" + std::to_string(i) + "]";
-    if (!backends[i].is_object()) bad(at, "expected object");
-    check_name(backends[i], at, "name");
-    typed(backends[i], at, "status", &json::is_string, "string");
-  }
-  const json& results = typed(report, "", "results", &json::is_array, "array");
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    validate_result(results[i], "results[" + std::to_string(i) + "]");
-  }
-  if (auto micro = report.find("micro"); micro != report.end()) {
-    if (!micro->is_object()) bad("micro", "expected object");
-    for (auto it = micro->begin(); it != micro->end(); ++it) {
-      const std::string at = "micro." + it.key();
-      if (!it->is_object()) bad(at, "expected object");
-      if (auto rows = it->find("benchmarks"); rows != it->end() && !rows->is_array()) {
-        bad(at + ".benchmarks", "expected array");
-      }
-    }
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults results;
+  if (!validator.validate(report_schema(), valijson::adapters::NlohmannJsonAdapter(report),
+                          &results)) {
+    throw SchemaError(first_error(results, report));
   }
 }
 

@@ -1,5 +1,6 @@
-// The report schema's version and a validator for reports read back from disk (compare, plots).
-// Validation covers what the reporters rely on; anything else is passed through untouched.
+// The report schema's version and a validator for reports read back from disk (compare,
+// --baseline). The shape is defined once, in report.schema.json (embedded at build time), which
+// scripts/plotlib/report.py checks too; anything it does not name is passed through untouched.
 #pragma once
 
 #include <cstddef>
@@ -10,17 +11,16 @@
 
 namespace allocbench {
 
-inline constexpr int kSchemaVersion = 1;
-// Backend and scenario names are 1 to 255 bytes (a worker's name is a file name).
-inline constexpr std::size_t kMaxNameBytes = 255;
+inline constexpr int kSchemaVersion = 1;  // report.schema.json's "schema_version" const
 
 class SchemaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// Throws SchemaError whose message names the first offending field by its JSON path, e.g.
-// "results[2].throughput.ops_per_sec.median: missing".
+// Checks report against report.schema.json. Throws SchemaError whose message names the most
+// specific offending field by its JSON path, e.g. "results[2].throughput.ops_per_sec.median:
+// missing".
 void validate_report(const nlohmann::json& report);
 
 // The report as written to disk: indented JSON and a final newline. A string that is not valid

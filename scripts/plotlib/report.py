@@ -1,15 +1,16 @@
-"""Loading and validating allocbench reports against the README's schema (version 1)."""
+"""Loading and validating allocbench reports against harness/report/report.schema.json
+(schema_version 1), the file the C++ reader checks too."""
 
 import json
 import math
 import os
 
-SCHEMA_VERSION = 1
-# The same limits as the C++ reader (harness/report/json_limits.hpp, schema.hpp).
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness",
+                           "report", "report.schema.json")
+# The same limits as the C++ reader (harness/report/json_limits.hpp): not shape, so not in the
+# schema.
 MAX_REPORT_BYTES = 64 << 20
 MAX_DEPTH = 64
-MAX_NAME_BYTES = 255
-LATENCY_KEYS = ("p50", "p90", "p99", "p999", "p9999", "max", "count")
 
 
 class ReportError(Exception):
@@ -41,41 +42,9 @@ def clip(text, limit=120):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _require(obj, key, kind, where):
-    if not isinstance(obj, dict) or key not in obj:
-        raise ReportError(f"missing required key '{where}{key}'")
-    value = obj[key]
-    if kind is not None and not isinstance(value, kind):
-        raise ReportError(f"'{where}{key}' has the wrong type ({type(value).__name__})")
-    return value
-
-
 def _is_number(value):
     """A JSON number: bool is an int in Python but not a number in the schema."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _number(obj, key, where):
-    value = _require(obj, key, None, where)
-    if not _is_number(value):
-        raise ReportError(f"'{where}{key}' is not a number ({type(value).__name__})")
-    return value
-
-
-def _name(obj, key, where):
-    value = _require(obj, key, str, where)
-    size = len(value.encode("utf-8"))
-    if not 1 <= size <= MAX_NAME_BYTES:
-        raise ReportError(f"'{where}{key}' is {size} bytes; a name has 1 to {MAX_NAME_BYTES}")
-    return value
-
-
-def _optional(obj, key, kind, where):
-    """A key the charts read when present: absent or null is fine, another type is not."""
-    value = obj.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise ReportError(f"'{where}{key}' has the wrong type ({type(value).__name__})")
-    return value
 
 
 def depth(data):
@@ -93,78 +62,88 @@ def depth(data):
     return deepest
 
 
-def _validate_result(result, where):
-    if not isinstance(result, dict):
-        raise ReportError(f"'{where[:-1]}' is not an object")
-    _name(result, "backend", where)
-    _name(result, "scenario", where)
-    _require(result, "params", dict, where)
-    throughput = _require(result, "throughput", dict, where)
-    ops = _require(throughput, "ops_per_sec", dict, where + "throughput.")
-    at = where + "throughput.ops_per_sec."
-    if ops.get("source") == "unavailable":
-        _require(ops, "reason", str, at)
-    else:
-        for key in ("median", "min", "max"):
-            _number(ops, key, at)
-        for i, sample in enumerate(_require(ops, "samples", list, at)):
-            if not _is_number(sample):
-                raise ReportError(f"'{at}samples[{i}]' is not a number")
-    for lat in ("latency_ns", "latency_cycles"):
-        latency = _optional(result, lat, dict, where)
-        for key in LATENCY_KEYS if latency else ():
-            if key in latency:
-                value = _number(latency, key, f"{where}{lat}.")
-                if value < 0:
-                    raise ReportError(f"'{where}{lat}.{key}' is negative")
-    _require(result, "latency_ns", dict, where)
-    _require(result, "memory", dict, where)
-    cache = _require(result, "cache", dict, where)
-    _require(cache, "source", str, where + "cache.")
+def _validator():
+    """A validator for report.schema.json, the one definition of a report's shape that the C++
+    reader (harness/report/schema.cpp) checks too. An integer is a JSON integer literal, as
+    there: 1.0 is not schema_version 1 (jsonschema alone would take it)."""
+    import jsonschema  # Debian's python3-jsonschema; imported here so --help works without it
+    with open(SCHEMA_PATH, encoding="utf-8") as handle:
+        schema = json.load(handle)
+    base = jsonschema.Draft7Validator
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return jsonschema.validators.extend(base, type_checker=checker)(schema)
+
+
+def _path(parts):
+    """deque(['results', 0, 'throughput']) as 'results[0].throughput'."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (("." if text else "") + str(part))
+    return text
+
+
+def _leaves(errors):
+    for error in errors:
+        yield error
+        yield from _leaves(error.context or ())
+
+
+def _described(error):
+    """(depth, rank, message) for one error, worded as the C++ reader words them:
+    'results[0].latency_ns.count: expected a number >= 0'. A missing key is one level deeper
+    than the object that lacks it; rank puts a wrong type before other failures of a value."""
+    path = _path(error.absolute_path)
+    depth = len(error.absolute_path)
+    if error.validator == "required":
+        prefix = path + "." if path else ""
+        return [(depth + 1, 0, f"{prefix}{key}: missing") for key in error.validator_value
+                if isinstance(error.instance, dict) and key not in error.instance]
+    return [(depth, 0 if error.validator == "type" else 1,
+             _describe(error, path or "report"))]
+
+
+def _describe(error, path):
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        return f"{path}: wrong type, found {_json_type(value)}"
+    if kind == "minimum":
+        return f"{path}: expected a number >= {expected:g}"
+    if kind == "maxLength":
+        return f"{path}: expected at most {expected} characters, found {len(value)}"
+    if kind == "minLength":
+        return f"{path}: expected at least {expected} characters, found {len(value)}"
+    if kind == "const":
+        return f"{path}: unexpected value {json.dumps(value)[:80]}"
+    return f"{path}: {error.message[:200]}"
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def validate(data):
-    """Raises ReportError naming the first problem. The checks are the C++ reader's
-    (validate_report in harness/report/schema.cpp) plus the types of what the charts read."""
-    if not isinstance(data, dict):
-        raise ReportError("top level is not a JSON object")
+    """Raises ReportError naming the most specific problem: report.schema.json first, then
+    that every result's backend is one of the report's backends (the charts' series)."""
     if depth(data) > MAX_DEPTH:
         raise ReportError(f"arrays or objects nested more than {MAX_DEPTH} deep")
-    version = _require(data, "schema_version", None, "")
-    # bool is an int in Python, and 1.0 == 1: only the integer 1 is version 1.
-    if type(version) is not int or version != SCHEMA_VERSION:
-        raise ReportError(f"schema_version is {json.dumps(version)}, expected {SCHEMA_VERSION}")
-    _require(data, "generated_at", str, "")
-    machine = _require(data, "machine", dict, "")
-    _require(machine, "cpu_model", str, "machine.")
-    _number(machine, "cores", "machine.")
-    for key, kind in (("timer", dict), ("hw_counters", dict), ("caches", list)):
-        _optional(machine, key, kind, "machine.")
-    for i, level in enumerate(machine.get("caches") or []):
-        if not isinstance(level, dict):
-            raise ReportError(f"'machine.caches[{i}]' is not an object")
-    _require(data, "config", dict, "")
-    names = set()
-    for i, backend in enumerate(_require(data, "backends", list, "")):
-        where = f"backends[{i}]."
-        if not isinstance(backend, dict):
-            raise ReportError(f"'backends[{i}]' is not an object")
-        names.add(_name(backend, "name", where))
-        _require(backend, "status", str, where)
-        _optional(backend, "error", str, where)
-    for i, result in enumerate(_require(data, "results", list, "")):
-        where = f"results[{i}]."
-        _validate_result(result, where)
+    found = [d for e in _leaves(_validator().iter_errors(data)) for d in _described(e)]
+    if found:
+        # The deepest field; a wrong type first; then the first message in code-point order:
+        # the C++ reader's choice (byte order, the same for these ASCII paths).
+        _, _, message = min(found, key=lambda d: (-d[0], d[1], d[2]))
+        raise ReportError(message)
+    names = {backend["name"] for backend in data["backends"]}
+    for i, result in enumerate(data["results"]):
         if result["backend"] not in names:
-            raise ReportError(f"'{where}backend' is '{result['backend']}', which is not in "
-                              "'backends'")
-    micro = data.get("micro")
-    if micro is not None and not isinstance(micro, dict):
-        raise ReportError("'micro' is not an object")
-    for name, entry in (micro or {}).items():
-        if not isinstance(entry, dict):
-            raise ReportError(f"'micro.{name}' is not an object")
-        _optional(entry, "benchmarks", list, f"micro.{name}.")
+            raise ReportError(f"results[{i}].backend is '{result['backend']}', which is not "
+                              "in 'backends'")
 
 
 class Report:

@@ -360,7 +360,7 @@ TEST_F(HostileReports, OversizedReportIsRefusedBeforeParsing) {
 TEST_F(HostileReports, LongNamesAndNegativeCountsAreRefused) {
   json j = good_;
   j["results"][0]["backend"] = std::string(100000, 'b');
-  expect_refused(j.dump(), "expected a name of 1 to 255 bytes");
+  expect_refused(j.dump(), "results[0].backend: expected at most 255 characters");
   j = good_;
   j["results"][0]["latency_ns"]["count"] = -5;
   expect_refused(j.dump(), "latency_ns.count: expected a number >= 0");

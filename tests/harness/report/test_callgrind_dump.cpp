@@ -155,9 +155,12 @@ TEST(CacheSim, TimingIsMarkedUnavailableAndTheReportStillValidates) {
   EXPECT_TRUE(r["memory"]["minor_faults"].is_null());
   EXPECT_FALSE(r["memory"].contains("peak_rss_reset"));
   EXPECT_EQ(r["memory"]["requested_bytes"], 64);  // the backend's own figure stays
-  const json report = {{"schema_version", kSchemaVersion}, {"generated_at", "x"},
-                       {"machine", json::object()},        {"config", json::object()},
-                       {"backends", json::array()},        {"results", results}};
+  const json report = {{"schema_version", kSchemaVersion},
+                       {"generated_at", "x"},
+                       {"machine", {{"cpu_model", "test CPU"}, {"cores", 2}}},
+                       {"config", json::object()},
+                       {"backends", json::array()},
+                       {"results", results}};
   EXPECT_NO_THROW(validate_report(report));
   json broken = report;
   broken["results"][0]["throughput"]["ops_per_sec"].erase("reason");

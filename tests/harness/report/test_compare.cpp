@@ -25,13 +25,15 @@ json row(const std::string& backend, const std::string& scenario, double lo, dou
        {{"p50", p99 / 2},
         {"p99", p99},
         {"p999", p99 * 2},
-        {"p99_samples", {p99 * 0.99, p99 * 1.01}}}}};
+        {"p99_samples", {p99 * 0.99, p99 * 1.01}}}},
+      {"memory", json::object()},
+      {"cache", {{"source", "unavailable"}, {"reason", "not measured in this test"}}}};
 }
 
 json report(std::vector<json> rows) {
   return {{"schema_version", 1},
           {"generated_at", "2026-11-24T10:00:00Z"},
-          {"machine", json::object()},
+          {"machine", {{"cpu_model", "test CPU"}, {"cores", 2}}},
           {"config", json::object()},
           {"backends", {{{"name", "system"}, {"status", "ok"}}}},
           {"results", rows}};
@@ -56,7 +58,7 @@ TEST(Schema, NamesTheOffendingField) {
     validate_report(r);
     FAIL() << "accepted schema_version 2";
   } catch (const SchemaError& e) {
-    EXPECT_NE(std::string(e.what()).find("schema_version"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("schema_version"), std::string::npos) << e.what();
   }
   r = report({});
   r["backends"][0]["status"] = 1;
