@@ -126,10 +126,17 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
   for (const auto& p : t.params) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw std::invalid_argument("--param: expected name=value, got '" + p + "'");
+      throw std::invalid_argument("--param: expected name=value or name=a,b,c, got '" + p + "'");
     }
-    o.params.emplace_back(p.substr(0, eq), parse_bounded("--param " + p.substr(0, eq),
-                                                         p.substr(eq + 1), kMaxParamValue));
+    const std::string name = p.substr(0, eq), flag = "--param " + name;
+    std::vector<std::uint64_t> values;
+    std::vector<std::string> texts;
+    for (const auto& v : split_list(flag, p.substr(eq + 1))) {
+      values.push_back(parse_bounded(flag, v, kMaxParamValue));
+      texts.push_back(std::to_string(values.back()));
+    }
+    reject_duplicates(flag, texts);  // the same point twice would be two rows of one workload
+    o.params.emplace_back(name, std::move(values));
   }
   std::vector<std::string> param_names;
   for (const auto& [name, value] : o.params) param_names.push_back(name);
@@ -205,7 +212,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   run->add_option("--seed", rt.seed, "Seed passed to every worker (1 to 2^64-1, default 1)");
   run->add_option("--timeout", rt.timeout, "Seconds a worker may run (default 600)");
   run->add_option("--param", rt.params,
-                  "Override a scenario parameter: name=value, value 1 to 2^32-1 (repeatable)")
+                  "Set a scenario parameter: name=value, or name=a,b,c to sweep it; values 1 to "
+                  "2^32-1; one --param per name (several names: repeat --param)")
       ->allow_extra_args(false);
   run->add_option("--out", rt.out, "Write the report only to FILE");
   auto* micro = run->add_flag("--micro", rt.micro,

@@ -27,7 +27,9 @@ struct RunOptions {
   std::uint64_t threads = 1;
   std::uint64_t seed = 1;
   std::uint64_t timeout_s = 600;
-  std::vector<std::pair<std::string, std::uint64_t>> params;  // --param name=value, in order
+  // --param name=a,b,c, in order: the values replace the mode's list for that parameter (one
+  // value fixes it, several sweep it).
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> params;
   std::optional<std::string> out;
   // Google Benchmark suite (allocbench-micro-<b>) after the scenarios: --micro, or --full unless
   // --no-micro; micro_only skips the scenarios. micro_filter: hidden --micro-filter REGEX.

@@ -29,6 +29,7 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
                       {"threads", o.threads},
                       {"timeout_s", o.timeout_s},
                       {"params", plan.params},
+                      {"run_size_params", plan.run_size_params},
                       {"backends", plan.backends},
                       {"scenarios", plan.scenarios},
                       {"backend_order", reps.backend_order},

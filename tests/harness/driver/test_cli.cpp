@@ -45,6 +45,30 @@ TEST(Cli, RunDefaultsAndModes) {
   EXPECT_EQ(o.backends, (std::vector<std::string>{"a", "b"}));
 }
 
+// Issue 14: --param name=a,b,c sweeps any parameter; the same name twice is a usage error (it
+// used to keep one of the values silently).
+TEST(Cli, ParamSweepsAndRefusesRepeats) {
+  std::string err;
+  auto p = parse({"run", "--param", "width=4096,16384", "--param", "ops=1000"}, err);
+  ASSERT_TRUE(p.command) << err;
+  const auto o = std::get<RunOptions>(*p.command);
+  ASSERT_EQ(o.params.size(), 2u);
+  EXPECT_EQ(o.params[0].first, "width");
+  EXPECT_EQ(o.params[0].second, (std::vector<std::uint64_t>{4096, 16384}));
+  EXPECT_EQ(o.params[1].second, (std::vector<std::uint64_t>{1000}));
+  for (std::vector<const char*> bad :
+       {std::vector<const char*>{"run", "--param", "k=1", "--param", "k=2"},
+        std::vector<const char*>{"run", "--param", "k=1,1"},
+        std::vector<const char*>{"run", "--param", "k=1,,2"},
+        std::vector<const char*>{"run", "--param", "k=1,x"}}) {
+    err.clear();
+    p = parse(bad, err);
+    EXPECT_FALSE(p.command) << bad.back();
+    EXPECT_EQ(p.exit_code, kExitUsage) << bad.back();
+    EXPECT_NE(err.find("--param"), std::string::npos) << err;
+  }
+}
+
 TEST(Cli, MicroAndCacheSimDefaults) {
   std::string err;
   auto opts = [&](std::vector<const char*> args) {
@@ -81,7 +105,7 @@ TEST(CacheSimGrid, OneWorkerCallPerScenarioAndParameterSet) {
                                  {"name": "frame", "quick": [256], "full": [256]}]}
   ])");
   std::vector<std::string> labels;
-  for (const auto& g : expand_grid(catalog, {"burst", "churn"}, "quick", {{"k", 7}})) {
+  for (const auto& g : expand_grid(catalog, {"burst", "churn"}, "quick", {{"k", {7}}})) {
     labels.push_back(g.label());
   }
   // Catalog order; an override fixes k; a parameter without a list is left to the worker.
@@ -92,6 +116,13 @@ TEST(CacheSimGrid, OneWorkerCallPerScenarioAndParameterSet) {
     labels.push_back(g.label());
   }
   EXPECT_EQ(labels, (std::vector<std::string>{"floor ops=20", "churn frame=64 ops=50"}));
+  // Several values sweep the parameter, in the order given.
+  labels.clear();
+  for (const auto& g : expand_grid(catalog, {"burst"}, "quick", {{"frame", {1024, 64}}})) {
+    labels.push_back(g.label());
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"burst k=16 frame=1024", "burst k=16 frame=64",
+                                              "burst k=32 frame=1024", "burst k=32 frame=64"}));
   EXPECT_TRUE(expand_grid(catalog, {"nope"}, "quick", {}).empty());
 }
 

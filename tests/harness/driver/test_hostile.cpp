@@ -139,7 +139,7 @@ TEST(HostileCli, ValuesOutsideTheWorkersRangeAreUsageErrors) {
   const auto& o = std::get<RunOptions>(*p.command);
   EXPECT_EQ(o.threads, 1024u);
   EXPECT_EQ(o.seed, 18446744073709551615u);
-  EXPECT_EQ(o.params.at(0).second, 4294967295u);
+  EXPECT_EQ(o.params.at(0).second, (std::vector<std::uint64_t>{4294967295u}));
   std::string help;
   std::vector<const char*> args = {"allocbench", "run", "--help"};
   parse_command_line(3, args.data(), help, err);

@@ -290,4 +290,45 @@ TEST(Summary, RatiosToSystemAndFloorAndFailures) {
 }
 
 }  // namespace
+// Issue 14: a quick and a full run of one workload differ in run sizes only; they pair, the
+// text says once that run sizes differ, and rows only one side has are still listed. A declares
+// its run-size parameters; B is an older report that does not (the legacy names apply).
+TEST(Compare, PairsWorkloadsAcrossRunSizes) {
+  auto sized = [](json r, int ops, int samples) {
+    r["params"]["ops"] = ops;
+    r["params"]["samples"] = samples;
+    return r;
+  };
+  json a = report({sized(row("system", "burst", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "floor", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "quick_only", 1, 2, 3, 40), 1000, 100)});
+  a["config"]["run_size_params"] = {{"burst", {"ops", "samples", "batch"}},
+                                    {"floor", {"ops", "samples", "batch"}},
+                                    {"quick_only", {"ops", "samples", "batch"}}};
+  json b = report({sized(row("system", "burst", 2, 4, 6, 40), 5000, 900),
+                   sized(row("system", "floor", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "full_only", 1, 2, 3, 40), 5000, 900)});
+  const Comparison c = compare_reports(a, b, "quick.json", "full.json");
+  ASSERT_EQ(c.json["rows"].size(), 2u) << c.text;
+  EXPECT_EQ(c.json["rows"][0]["scenario"], "burst");
+  EXPECT_EQ(c.json["rows"][0]["a_params"]["ops"], 1000);
+  EXPECT_EQ(c.json["rows"][0]["params"]["ops"], 5000);
+  EXPECT_DOUBLE_EQ(c.json["rows"][0]["ratio"].get<double>(), 2.0);
+  EXPECT_EQ(c.json["run_sizes_differ"]["rows"], 1);
+  EXPECT_EQ(c.json["run_sizes_differ"]["params"], json({"ops", "samples"}));
+  EXPECT_EQ(c.json["only_in_a"].size(), 1u);
+  EXPECT_EQ(c.json["only_in_b"].size(), 1u);
+  // Said once, before the table; the params column shows the workload both ran.
+  const std::size_t first = c.text.find("run sizes differ");
+  ASSERT_NE(first, std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("run sizes differ", first + 1), std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("no results in common"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("only in A: system quick_only"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("only in B: system full_only"), std::string::npos) << c.text;
+  // A workload parameter that differs is another workload: k=64 against k=128 stays unpaired.
+  json d = b;
+  for (auto& r : d["results"]) r["params"]["k"] = 128;
+  EXPECT_TRUE(compare_reports(a, d, "a", "d").json["rows"].empty());
+}
+
 }  // namespace allocbench
