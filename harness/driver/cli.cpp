@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "harness/driver/build_info.hpp"
 #include "harness/run_limits.hpp"
 
 namespace allocbench {
@@ -243,6 +244,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
                       "Exit 1 when a row is significantly slower by more than PCT percent");
   compare->add_option("--json", json_out, "Also write the comparison as JSON to FILE");
 
+  app.set_version_flag("--version", version_line(),
+                       "Print the version, git commit (dirty or not) and build, then exit");
+
   ParseOutcome outcome;
   // CLI11 would call a mistyped subcommand "not expected"; say what it is.
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "list" &&
@@ -254,6 +258,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion&) {
+    out = version_line();
+    return outcome;
   } catch (const CLI::CallForHelp&) {
     out = (app.get_subcommands().empty() ? &app : app.get_subcommands().front())->help();
     return outcome;
@@ -268,7 +275,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
     if (list->parsed()) {
       outcome.command = ListOptions{};
     } else if (run->parsed()) {
-      outcome.command = validate_run(rt, *run);
+      RunOptions o = validate_run(rt, *run);
+      o.command_line.assign(argv, argv + argc);
+      outcome.command = std::move(o);
     } else if (compare->parsed()) {
       if (compare->count("--baseline")) {
         if (baseline.empty()) throw std::invalid_argument("--baseline: empty backend name");

@@ -52,6 +52,8 @@ struct RunOptions {
   std::uint64_t max_time_s = 3600;
   // --pin CPU: the driver pins itself (and so every worker it starts) to this CPU.
   std::optional<int> pin_cpu;
+  // argv as given, for the report's provenance.
+  std::vector<std::string> command_line;
 };
 
 // A cache-simulation run's default timeout: valgrind is tens of times slower.

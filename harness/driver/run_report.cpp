@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "harness/driver/build_info.hpp"
 #include "harness/report/cache_sim.hpp"
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
@@ -19,6 +20,7 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
   report["schema_version"] = kSchemaVersion;
   report["generated_at"] = utc_now(false);
   report["machine"] = machine;
+  report["provenance"] = provenance_json(o.command_line);
   report["config"] = {{"mode", o.mode},
                       {"repetitions", o.auto_repetitions ? reps.completed : o.repetitions},
                       {"repetitions_mode", o.auto_repetitions ? "auto" : "fixed"},

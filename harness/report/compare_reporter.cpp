@@ -14,6 +14,7 @@
 
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
+#include "harness/report/report_diff.hpp"
 #include "harness/report/statistics.hpp"
 #include "harness/report/text_table.hpp"
 #include "harness/report/workload.hpp"
@@ -483,9 +484,11 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
 
   // Render.
   const RenderedRows rendered = render_rows(p, "A", "B", c, st);
+  const ReportDiff diff = report_differences(a, b);
+  c.json["differences"] = differences_json(diff);
   std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
                     ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
-                    settings_line(st) + "\n";
+                    format_differences(diff) + settings_line(st) + "\n";
   if (rp.differ_rows) {
     out += "run sizes differ: " + std::to_string(rp.differ_rows) + " of " +
            std::to_string(rp.pairs.size()) + " paired rows ran other " + rp.differ_names_text +

@@ -15,6 +15,23 @@ ParseOutcome parse(std::vector<const char*> args, std::string& err) {
   return parse_command_line(static_cast<int>(args.size()), args.data(), out, err);
 }
 
+// Issue 14: --version names the version, the commit it was built from (with its dirty flag)
+// and the build; a run records the same in its options' command line for the report.
+TEST(Cli, VersionAndCommandLine) {
+  std::vector<const char*> args = {"allocbench", "--version"};
+  std::string out, err;
+  const ParseOutcome v = parse_command_line(2, args.data(), out, err);
+  EXPECT_FALSE(v.command);
+  EXPECT_EQ(v.exit_code, kExitOk);
+  EXPECT_EQ(out.rfind("allocbench ", 0), 0u) << out;
+  EXPECT_NE(out.find("\ncommit "), std::string::npos) << out;
+  EXPECT_NE(out.find("\nbuild "), std::string::npos) << out;
+  const auto p = parse({"run", "--backends", "system"}, err);
+  ASSERT_TRUE(p.command) << err;
+  EXPECT_EQ(std::get<RunOptions>(*p.command).command_line,
+            (std::vector<std::string>{"allocbench", "run", "--backends", "system"}));
+}
+
 TEST(Cli, ParsePositive) {
   EXPECT_EQ(parse_positive("--x", "7"), 7u);
   EXPECT_EQ(parse_positive("--x", "18446744073709551615"), UINT64_MAX);

@@ -331,4 +331,25 @@ TEST(Compare, PairsWorkloadsAcrossRunSizes) {
   EXPECT_TRUE(compare_reports(a, d, "a", "d").json["rows"].empty());
 }
 
+// Issue 14: compare opens with what differs besides the results; a report without provenance
+// (older ones) reads "not recorded" and nothing throws.
+TEST(Compare, OpensWithWhatDiffers) {
+  json a = report({row("system", "s", 1, 2, 3, 40)});
+  json b = a;
+  a["machine"] = {{"kernel", "Linux 6.1"}, {"timer", {{"overhead_ns", 20.0}}}};
+  b["machine"] = {{"kernel", "Linux 6.18"}, {"timer", {{"overhead_ns", 20.0}}}};
+  b["provenance"] = {{"version", "0.1.0"}, {"commit", "0123456789abcdef"}, {"dirty", true}};
+  b["backends"][0]["version"] = "2.36";
+  b["config"]["mode"] = "quick";
+  const Comparison c = compare_reports(a, b, "a.json", "b.json");
+  for (const char* needle : {"what differs between A and B", "kernel", "Linux 6.18",
+                             "0123456789ab (dirty)", "not recorded", "backend system version",
+                             "mode"}) {
+    EXPECT_NE(c.text.find(needle), std::string::npos) << needle << "\n" << c.text;
+  }
+  EXPECT_EQ(c.text.find("timer overhead"), std::string::npos) << c.text;  // the same on both
+  EXPECT_TRUE(c.text.find("what differs") < c.text.find("backend  scenario")) << c.text;
+  EXPECT_FALSE(c.json["differences"]["differ"].empty());
+}
+
 }  // namespace allocbench
