@@ -7,6 +7,7 @@
 #include "harness/report/cache_sim.hpp"
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/schema.hpp"
 
 namespace allocbench {
@@ -65,6 +66,8 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
       runs,
       MergeOptions{tsc_ghz, number_at(machine, {"timer", "resolution_ns"}), o.noise_threshold});
   if (o.cache_sim) mark_timing_unavailable(report["results"]);
+  // The run's noise level from its control (harness/report/noise.hpp).
+  report["noise"] = noise_json(floor_noise(report), o.noise_threshold);
   if (o.micro) report["micro"] = std::move(micro.entries);
   return report;
 }

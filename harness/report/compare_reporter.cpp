@@ -14,6 +14,7 @@
 
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/report_diff.hpp"
 #include "harness/report/statistics.hpp"
 #include "harness/report/text_table.hpp"
@@ -330,7 +331,7 @@ struct RenderedRows {
 };
 
 RenderedRows render_rows(const Pairing& p, const char* cg_a, const char* cg_b, Comparison& c,
-                         const CompareSettings& st) {
+                         const CompareSettings& st, const NoiseLevel& noise) {
   TextTable table = stats_table("A", "B");
   TextTable cg_table = callgrind_table(cg_a, cg_b);
   std::size_t cg_rows = 0;
@@ -345,7 +346,12 @@ RenderedRows render_rows(const Pairing& p, const char* cg_a, const char* cg_b, C
       continue;  // no timing under callgrind
     }
     json stats = row_statistics(*a, *b, st);
-    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
+    // A ratio within the runs' noise (the floor's spread) is marked, whatever the test says.
+    stats["within_noise"] =
+        stats.contains("ratio") && within_noise(stats["ratio"].get<double>(), noise);
+    auto cells = compare_cells(stats);
+    if (stats["within_noise"].get<bool>()) cells[6] += " ~";
+    for (auto& x : cells) row.push_back(std::move(x));
     table.add(std::move(row));
     c.json["rows"].push_back(std::move(stats));
   }
@@ -483,12 +489,25 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
   }
 
   // Render.
-  const RenderedRows rendered = render_rows(p, "A", "B", c, st);
+  const NoiseLevel noise_a = floor_noise(a), noise_b = floor_noise(b);
+  NoiseLevel noise = noise_a.available ? noise_a : noise_b;
+  if (noise_a.available && noise_b.available) noise.level = std::max(noise_a.level, noise_b.level);
+  c.json["noise"] = {{"a", noise_json(noise_a, st.noise_threshold)},
+                     {"b", noise_json(noise_b, st.noise_threshold)},
+                     {"level_pct", noise.available ? json(100 * noise.level) : json(nullptr)}};
+  const RenderedRows rendered = render_rows(p, "A", "B", c, st, noise);
   const ReportDiff diff = report_differences(a, b);
   c.json["differences"] = differences_json(diff);
   std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
                     ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
-                    format_differences(diff) + settings_line(st) + "\n";
+                    format_differences(diff) + settings_line(st) + "A " +
+                    noise_text(noise_a, st.noise_threshold) + "B " +
+                    noise_text(noise_b, st.noise_threshold) +
+                    (noise.available ? "rows whose ratio is within " +
+                                           fmt("%.1f%%", 100 * noise.level) +
+                                           " (the larger noise) are marked ~: not findings\n"
+                                     : std::string()) +
+                    "\n";
   if (rp.differ_rows) {
     out += "run sizes differ: " + std::to_string(rp.differ_rows) + " of " +
            std::to_string(rp.pairs.size()) + " paired rows ran other " + rp.differ_names_text +
@@ -557,9 +576,12 @@ Comparison compare_baseline(const json& report, const std::string& baseline,
   }
 
   // Render.
-  const RenderedRows rendered = render_rows(p, "base", "backend", c, st);
+  const NoiseLevel noise = floor_noise(report);
+  c.json["noise"] = noise_json(noise, st.noise_threshold);
+  const RenderedRows rendered = render_rows(p, "base", "backend", c, st, noise);
   std::string out = "every backend (B) against " + baseline + " (A) (" +
-                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) + "\n";
+                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) +
+                    noise_text(noise, st.noise_threshold) + "\n";
   out += micro_only ? "no scenario results (a micro-only report)\n" : rendered.table;
   out += "\x1f";
   if (!rendered.callgrind.empty()) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/compare_reporter.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/schema.hpp"
 #include "harness/report/summary_reporter.hpp"
 
@@ -350,6 +351,40 @@ TEST(Compare, OpensWithWhatDiffers) {
   EXPECT_EQ(c.text.find("timer overhead"), std::string::npos) << c.text;  // the same on both
   EXPECT_TRUE(c.text.find("what differs") < c.text.find("backend  scenario")) << c.text;
   EXPECT_FALSE(c.json["differences"]["differ"].empty());
+}
+
+// Issue 14: the floor is the run's control. Its spread across backends and repetitions is the
+// noise level; the summary states it first, warns above the threshold, and marks ratios within
+// it; compare marks rows within the larger of the two reports' noise.
+TEST(Noise, FloorSpreadIsTheRunsNoise) {
+  json r = report({row("system", "floor", 90, 100, 110, 10), row("bounded", "floor", 118, 120, 122, 10),
+                   row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40),
+                   row("jemalloc", "churn", 19, 20, 21, 40)});
+  r["config"]["noise_threshold_pct"] = 5.0;
+  const NoiseLevel n = floor_noise(r);
+  ASSERT_TRUE(n.available);
+  EXPECT_NEAR(*n.across_backends, 20.0 / 110.0, 1e-12);  // medians 100 and 120
+  EXPECT_NEAR(*n.across_repetitions, 0.2, 1e-12);        // system: (110 - 90) / 100
+  EXPECT_NEAR(n.level, 0.2, 1e-12);
+  EXPECT_TRUE(within_noise(1.1, n));
+  EXPECT_TRUE(within_noise(1 / 1.1, n));
+  EXPECT_FALSE(within_noise(2.0, n));
+  const std::string s = format_summary(r);
+  EXPECT_EQ(s.rfind("noise: 20.0%", 0), 0u) << s;
+  EXPECT_NE(s.find("warning: the noise (20.0%) exceeds --noise-threshold 5.0%"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("1.10x~"), std::string::npos) << s;  // bounded churn vs system: within
+  EXPECT_NE(s.find("2.00x "), std::string::npos) << s;  // jemalloc: a finding, unmarked
+  EXPECT_EQ(s.find("2.00x~"), std::string::npos) << s;
+  const Comparison c = compare_baseline(r, "system");
+  for (const auto& row : c.json["rows"]) {
+    EXPECT_EQ(row["within_noise"].get<bool>(), row["backend"] != "jemalloc") << row.dump();
+  }
+  // Without the control the level is unavailable, and says why; nothing is marked.
+  json no_floor = report({row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40)});
+  EXPECT_FALSE(floor_noise(no_floor).available);
+  EXPECT_NE(format_summary(no_floor).find("noise: unavailable"), std::string::npos);
+  EXPECT_EQ(format_summary(no_floor).find("x~"), std::string::npos);
 }
 
 }  // namespace allocbench
