@@ -91,7 +91,8 @@ ScenarioSpec mixed_lifetime_scenario() {
        {"max_yields", "a task yields uniformly 0..max_yields times before finishing", {16}, {16}},
        run_size_param("ops", "tasks completed in the timed batch", {300'000}, {2'000'000}),
        run_size_param("samples", "spawns timed for latency", {100'000}, {500'000}),
-       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64}, {64})},
+       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64},
+                      {64})},
       false,
       run};
 }

@@ -434,10 +434,8 @@ ScenarioSpec open_loop_scenario() {
        {"rate", "absolute arrival rate in requests/s, replacing load_pct (--param rate=N)", {}, {}},
        {"yields", "yields of each request before it spawns and awaits its sub-task", {2}, {2}},
        {"heap_ops", "service heap churn steps per request (heap=2)", {2}, {2}},
-       run_size_param("ops",
-        "arrivals in the measured window (capacity: a quarter as many)",
-        {200'000},
-        {500'000})},
+       run_size_param("ops", "arrivals in the measured window (capacity: a quarter as many)",
+                      {200'000}, {500'000})},
       false,
       run,
       // Tails and pacing mean nothing at callgrind's speed, and building the service heap there

@@ -35,7 +35,8 @@ ScenarioSpec spawn_churn_scenario() {
             {64, 256, 1024}},
            run_size_param("ops", "operations in the timed batch", {1'000'000}, {5'000'000}),
            run_size_param("samples", "single operations timed for latency", {200'000}, {1'000'000}),
-           run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64}, {64})},
+           run_size_param("batch", "operations per batched latency sample (one timing pair each)",
+                          {64}, {64})},
           true,
           run};
 }

@@ -61,7 +61,8 @@ ScenarioSpec yield_dispatch_scenario() {
            {"yields", "yields per task", {100}, {100}},
            run_size_param("ops", "dispatches in the timed batch", {2'000'000}, {10'000'000}),
            run_size_param("samples", "dispatches timed for latency", {200'000}, {1'000'000}),
-           run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64}, {64})},
+           run_size_param("batch", "operations per batched latency sample (one timing pair each)",
+                          {64}, {64})},
           false,
           run};
 }

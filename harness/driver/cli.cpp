@@ -76,7 +76,7 @@ struct RunText {
   std::string noise_threshold, target_ci, max_repetitions, max_time, pin;
   std::vector<std::string> params;
   bool quick = false, full = false, micro = false, no_micro = false, micro_only = false,
-       cache_sim = false;
+       cache_sim = false, quiet = false, verbose = false;
 };
 
 RunOptions validate_run(const RunText& t, const CLI::App& run) {
@@ -147,6 +147,8 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
     o.out = t.out;
   }
   o.scenarios_given = run.count("--scenarios") > 0;
+  o.quiet = t.quiet;
+  o.verbose = t.verbose;
   o.micro_only = t.micro_only;
   o.cache_sim = t.cache_sim;
   if (o.micro_only && o.scenarios_given) {
@@ -224,6 +226,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
       run->add_flag("--micro-only", rt.micro_only, "Only the micro benchmarks, no scenarios");
   micro->excludes(no_micro);
   micro_only->excludes(no_micro);
+  auto* quiet = run->add_flag("--quiet,-q", rt.quiet,
+                              "Print only the summary (and failures): no progress, no report path");
+  auto* verbose = run->add_flag("--verbose,-v", rt.verbose,
+                                "Print every worker's progress lines, one line each");
+  quiet->excludes(verbose);
   run->add_flag("--cache-sim", rt.cache_sim,
                 "Run the workers under callgrind's cache simulation (one repetition; no timing)");
   // Hidden: keeps tests and quick checks short (passed as --benchmark_filter).

@@ -52,6 +52,10 @@ struct RunOptions {
   std::uint64_t max_time_s = 3600;
   // --pin CPU: the driver pins itself (and so every worker it starts) to this CPU.
   std::optional<int> pin_cpu;
+  // Progress on stderr (harness/driver/progress.hpp): --quiet only failures and the summary;
+  // --verbose every worker's own lines.
+  bool quiet = false;
+  bool verbose = false;
   // argv as given, for the report's provenance.
   std::vector<std::string> command_line;
 };

@@ -370,7 +370,6 @@ std::string result_label(const json& r) {
          params_label(r["params"]);
 }
 
-
 // Result rows of A and B paired on backend, scenario and workload parameters (run sizes aside,
 // as either report declares them), in A's order: identical params first, then the same workload.
 struct RunSizePairing {
@@ -436,8 +435,8 @@ RunSizePairing pair_workloads(const json& a, const json& b) {
       }
     }
     if (out.example.empty()) {
-      out.example = ra["scenario"].get<std::string>() + ": A " + params_label(sa) + ", B " +
-                    params_label(sb);
+      out.example =
+          ra["scenario"].get<std::string>() + ": A " + params_label(sa) + ", B " + params_label(sb);
     }
   }
   for (const auto& n : differ) {
@@ -498,20 +497,20 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
   const RenderedRows rendered = render_rows(p, "A", "B", c, st, noise);
   const ReportDiff diff = report_differences(a, b);
   c.json["differences"] = differences_json(diff);
-  std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
-                    ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
-                    format_differences(diff) + settings_line(st) + "A " +
-                    noise_text(noise_a, st.noise_threshold) + "B " +
-                    noise_text(noise_b, st.noise_threshold) +
-                    (noise.available ? "rows whose ratio is within " +
-                                           fmt("%.1f%%", 100 * noise.level) +
-                                           " (the larger noise) are marked ~: not findings\n"
-                                     : std::string()) +
-                    "\n";
+  std::string out =
+      "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") + ")\nB = " + b_label + " (" +
+      string_at(b, {"generated_at"}, "?") + ")\n" + format_differences(diff) + settings_line(st) +
+      "A " + noise_text(noise_a, st.noise_threshold) + "B " +
+      noise_text(noise_b, st.noise_threshold) +
+      (noise.available ? "rows whose ratio is within " + fmt("%.1f%%", 100 * noise.level) +
+                             " (the larger noise) are marked ~: not findings\n"
+                       : std::string()) +
+      "\n";
   if (rp.differ_rows) {
     out += "run sizes differ: " + std::to_string(rp.differ_rows) + " of " +
            std::to_string(rp.pairs.size()) + " paired rows ran other " + rp.differ_names_text +
-           " (e.g. " + rp.example + "); rows are paired on their workload parameters, and ops/s "
+           " (e.g. " + rp.example +
+           "); rows are paired on their workload parameters, and ops/s "
            "and latencies are per operation, but the side with fewer samples has less certain "
            "tails\n\n";
   }

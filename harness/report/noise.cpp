@@ -103,8 +103,8 @@ std::string noise_text(const NoiseLevel& n, double threshold) {
          " backends";
   }
   if (n.across_repetitions) {
-    s += std::string(n.across_backends ? "," : "") + " " + pct(*n.across_repetitions) +
-         " across " + std::to_string(n.repetitions) + " repetitions";
+    s += std::string(n.across_backends ? "," : "") + " " + pct(*n.across_repetitions) + " across " +
+         std::to_string(n.repetitions) + " repetitions";
   }
   s += "); ratios within ±" + pct(n.level) + " are marked ~ and are not findings\n";
   if (n.level > threshold) {

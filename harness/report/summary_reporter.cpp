@@ -148,10 +148,18 @@ std::string format_summary(const json& report) {
     for (const json* r : rows) {
       if ((*r)["backend"] == "system") system_ops = median_ops(*r);
     }
-    std::vector<std::string> header = {
-        "backend",       "ops/s",          "95% CI",       "CV",
-        "batch p50 ns",  "batch p90 ns",   "batch p99 ns", "1-op p99 ns",
-        "1-op p99.9 ns", "1-op p99.99 ns", "requested / reserved", "vs system"};
+    std::vector<std::string> header = {"backend",
+                                       "ops/s",
+                                       "95% CI",
+                                       "CV",
+                                       "batch p50 ns",
+                                       "batch p90 ns",
+                                       "batch p99 ns",
+                                       "1-op p99 ns",
+                                       "1-op p99.9 ns",
+                                       "1-op p99.99 ns",
+                                       "requested / reserved",
+                                       "vs system"};
     if (has_floor) header.push_back("vs floor");
     TextTable table(header);
     for (const json* r : rows) {

@@ -67,8 +67,7 @@ nlohmann::json scenarios_json() {
   for (const auto& s : all_scenarios()) {
     nlohmann::json params = nlohmann::json::array();
     for (const auto& p : s.params) {
-      params.push_back(
-          {{"name", p.name},
+      params.push_back({{"name", p.name},
                         {"description", p.description},
                         {"quick", p.quick},
                         {"full", p.full},

@@ -1,5 +1,5 @@
-#include "harness/driver/cli.hpp"
 #include "harness/driver/cache_sim.hpp"
+#include "harness/driver/cli.hpp"
 
 #include <gtest/gtest.h>
 

@@ -259,8 +259,9 @@ TEST_F(DriverTest, WorkerDiesWithAKilledDriver) {
 TEST_F(DriverTest, WorkerInheritsOnlyTheStandardDescriptors) {
   install({"system"});
   ::setenv("FAKE_WORKER_MODE", "system=fds", 1);
-  const auto r = run_argv(
-      {"/bin/sh", "-c", "exec 7</dev/null 8>/dev/null; exec ./allocbench run --repetitions 1"});
+  const auto r =
+      run_argv({"/bin/sh", "-c",
+                "exec 7</dev/null 8>/dev/null; exec ./allocbench run --repetitions 1 --verbose"});
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_TRUE(has(r.err, "open fds: 0 1 2\n")) << r.err;
 }

@@ -330,12 +330,9 @@ TEST_F(RealRunTest, QuickRunPairsEveryWorkloadWithTheReference) {
                          "quick.json");
   ASSERT_FALSE(quick.is_null());
   ProcessSpec spec;
-  spec.argv = {ALLOCBENCH_BIN,
-               "compare",
-               REFERENCE_REPORT,
-               (dir_ / "quick.json").string(),
-               "--json",
-               (dir_ / "cmp.json").string()};
+  spec.argv = {ALLOCBENCH_BIN,   "compare",
+               REFERENCE_REPORT, (dir_ / "quick.json").string(),
+               "--json",         (dir_ / "cmp.json").string()};
   spec.cwd = dir_.string();
   spec.timeout = std::chrono::seconds(60);
   const ProcessResult r = run_process(spec);

@@ -343,9 +343,9 @@ TEST(Compare, OpensWithWhatDiffers) {
   b["backends"][0]["version"] = "2.36";
   b["config"]["mode"] = "quick";
   const Comparison c = compare_reports(a, b, "a.json", "b.json");
-  for (const char* needle : {"what differs between A and B", "kernel", "Linux 6.18",
-                             "0123456789ab (dirty)", "not recorded", "backend system version",
-                             "mode"}) {
+  for (const char* needle :
+       {"what differs between A and B", "kernel", "Linux 6.18", "0123456789ab (dirty)",
+        "not recorded", "backend system version", "mode"}) {
     EXPECT_NE(c.text.find(needle), std::string::npos) << needle << "\n" << c.text;
   }
   EXPECT_EQ(c.text.find("timer overhead"), std::string::npos) << c.text;  // the same on both
@@ -357,9 +357,10 @@ TEST(Compare, OpensWithWhatDiffers) {
 // noise level; the summary states it first, warns above the threshold, and marks ratios within
 // it; compare marks rows within the larger of the two reports' noise.
 TEST(Noise, FloorSpreadIsTheRunsNoise) {
-  json r = report({row("system", "floor", 90, 100, 110, 10), row("bounded", "floor", 118, 120, 122, 10),
-                   row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40),
-                   row("jemalloc", "churn", 19, 20, 21, 40)});
+  json r =
+      report({row("system", "floor", 90, 100, 110, 10), row("bounded", "floor", 118, 120, 122, 10),
+              row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40),
+              row("jemalloc", "churn", 19, 20, 21, 40)});
   r["config"]["noise_threshold_pct"] = 5.0;
   const NoiseLevel n = floor_noise(r);
   ASSERT_TRUE(n.available);
@@ -381,7 +382,8 @@ TEST(Noise, FloorSpreadIsTheRunsNoise) {
     EXPECT_EQ(row["within_noise"].get<bool>(), row["backend"] != "jemalloc") << row.dump();
   }
   // Without the control the level is unavailable, and says why; nothing is marked.
-  json no_floor = report({row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40)});
+  json no_floor =
+      report({row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40)});
   EXPECT_FALSE(floor_noise(no_floor).available);
   EXPECT_NE(format_summary(no_floor).find("noise: unavailable"), std::string::npos);
   EXPECT_EQ(format_summary(no_floor).find("x~"), std::string::npos);
