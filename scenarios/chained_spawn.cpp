@@ -53,14 +53,16 @@ void run(Session& s) {
 }  // namespace
 
 ScenarioSpec chained_spawn_scenario() {
-  return {"chained_spawn",
-          "each task spawns the next, to depth N",
-          {{"depth", "tasks in one chain", {1000}, {1000, 100000}},
-           {"ops", "tasks in the timed batch (whole chains)", {1'000'000}, {5'000'000}},
-           {"samples", "links timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
-          false,
-          run};
+  return {
+      "chained_spawn",
+      "each task spawns the next, to depth N",
+      {{"depth", "tasks in one chain", {1000}, {1000, 100000}},
+       run_size_param("ops", "tasks in the timed batch (whole chains)", {1'000'000}, {5'000'000}),
+       run_size_param("samples", "links timed for latency", {200'000}, {1'000'000}),
+       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64},
+                      {64})},
+      false,
+      run};
 }
 
 }  // namespace allocbench

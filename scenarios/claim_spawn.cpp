@@ -72,14 +72,16 @@ void run(Session& s) {
 }  // namespace
 
 ScenarioSpec claim_spawn_scenario() {
-  return {"claim_spawn",
-          "claim K slots, then spawn into each claim; and rejections on a full bounded slab",
-          {{"k", "slots claimed before any spawn", {1024}, {1024, 16384}},
-           {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
-           {"samples", "single claim spawns timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
-          false,
-          run};
+  return {
+      "claim_spawn",
+      "claim K slots, then spawn into each claim; and rejections on a full bounded slab",
+      {{"k", "slots claimed before any spawn", {1024}, {1024, 16384}},
+       run_size_param("ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}),
+       run_size_param("samples", "single claim spawns timed for latency", {200'000}, {1'000'000}),
+       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64},
+                      {64})},
+      false,
+      run};
 }
 
 }  // namespace allocbench

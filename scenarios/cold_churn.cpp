@@ -35,7 +35,7 @@ ScenarioSpec cold_churn_scenario() {
   return {"cold_churn",
           "spawn churn with the caches polluted (walk over > 2x LLC) before every operation",
           {{"frame", "target frame size in bytes", {256}, {256, 1024}},
-           {"ops", "cold operations (each timed alone)", {300}, {2000}}},
+           run_size_param("ops", "cold operations (each timed alone)", {300}, {2000})},
           false,
           run,
           // An 80 MiB polluter walk per operation: hours under callgrind.

@@ -101,8 +101,9 @@ ScenarioSpec cross_thread_scenario() {
   return {"cross_thread",
           "tasks parked on a Waker that a second thread wakes; frames freed on the owner",
           {{"tasks", "tasks parked side by side", {64}, {64, 1024}},
-           {"ops", "park/wake/resume round trips in the timed batch", {200'000}, {1'000'000}},
-           {"samples", "round trips timed for latency", {100'000}, {500'000}}},
+           run_size_param("ops", "park/wake/resume round trips in the timed batch", {200'000},
+                          {1'000'000}),
+           run_size_param("samples", "round trips timed for latency", {100'000}, {500'000})},
           false,
           run,
           // Depends on thread interleaving, which valgrind serialises.

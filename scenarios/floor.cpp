@@ -86,9 +86,10 @@ void run(Session& s) {
 ScenarioSpec floor_scenario() {
   return {"floor",
           "create, resume and destroy a trivial coroutine, frames from a freelist, no executor",
-          {{"ops", "operations in the timed batch", {4'000'000}, {20'000'000}},
-           {"samples", "single operations timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
+          {run_size_param("ops", "operations in the timed batch", {4'000'000}, {20'000'000}),
+           run_size_param("samples", "single operations timed for latency", {200'000}, {1'000'000}),
+           run_size_param("batch", "operations per batched latency sample (one timing pair each)",
+                          {64}, {64})},
           false,
           run,
           // No backend takes part: its counts would be the same for every backend.

@@ -89,9 +89,10 @@ ScenarioSpec mixed_lifetime_scenario() {
       "steady state of W live tasks with seeded random frame sizes and lifetimes",
       {{"width", "live tasks kept in the steady state", {1024}, {1024, 16384}},
        {"max_yields", "a task yields uniformly 0..max_yields times before finishing", {16}, {16}},
-       {"ops", "tasks completed in the timed batch", {300'000}, {2'000'000}},
-       {"samples", "spawns timed for latency", {100'000}, {500'000}},
-       {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
+       run_size_param("ops", "tasks completed in the timed batch", {300'000}, {2'000'000}),
+       run_size_param("samples", "spawns timed for latency", {100'000}, {500'000}),
+       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64},
+                      {64})},
       false,
       run};
 }

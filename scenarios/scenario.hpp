@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/runtime.hpp"
@@ -20,7 +21,17 @@ struct ParamSpec {
   std::string description;
   std::vector<std::int64_t> quick;  // values swept by the quick suite
   std::vector<std::int64_t> full;   // values swept by the full suite
+  // A run-size parameter says how much is measured (operations timed, latency samples, batch
+  // size), not what: results of two runs whose workload parameters agree are the same workload
+  // and are paired by `allocbench compare` whatever their run sizes (quick vs full).
+  bool run_size = false;
 };
+
+// A run-size parameter (see ParamSpec::run_size); every other parameter defines the workload.
+inline ParamSpec run_size_param(std::string name, std::string description,
+                                std::vector<std::int64_t> quick, std::vector<std::int64_t> full) {
+  return {std::move(name), std::move(description), std::move(quick), std::move(full), true};
+}
 
 struct ScenarioSpec {
   std::string name;

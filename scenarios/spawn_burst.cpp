@@ -45,15 +45,17 @@ void run(Session& s) {
 }  // namespace
 
 ScenarioSpec spawn_burst_scenario() {
-  return {"spawn_burst",
-          "spawn K tasks, then run them all: cost against the live set",
-          {{"k", "tasks spawned before any runs", {1024}, {16, 256, 1024, 4096, 16384, 65536}},
-           {"frame", "target frame size in bytes", {256}, {256}},
-           {"ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}},
-           {"samples", "single spawns timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
-          true,
-          run};
+  return {
+      "spawn_burst",
+      "spawn K tasks, then run them all: cost against the live set",
+      {{"k", "tasks spawned before any runs", {1024}, {16, 256, 1024, 4096, 16384, 65536}},
+       {"frame", "target frame size in bytes", {256}, {256}},
+       run_size_param("ops", "tasks in the timed batch (rounds of K)", {1'000'000}, {4'000'000}),
+       run_size_param("samples", "single spawns timed for latency", {200'000}, {1'000'000}),
+       run_size_param("batch", "operations per batched latency sample (one timing pair each)", {64},
+                      {64})},
+      true,
+      run};
 }
 
 }  // namespace allocbench

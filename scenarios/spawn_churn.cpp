@@ -33,9 +33,10 @@ ScenarioSpec spawn_churn_scenario() {
             "target frame size in bytes (set by the task's locals)",
             {64, 256, 1024},
             {64, 256, 1024}},
-           {"ops", "operations in the timed batch", {1'000'000}, {5'000'000}},
-           {"samples", "single operations timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
+           run_size_param("ops", "operations in the timed batch", {1'000'000}, {5'000'000}),
+           run_size_param("samples", "single operations timed for latency", {200'000}, {1'000'000}),
+           run_size_param("batch", "operations per batched latency sample (one timing pair each)",
+                          {64}, {64})},
           true,
           run};
 }

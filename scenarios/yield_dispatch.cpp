@@ -59,9 +59,10 @@ ScenarioSpec yield_dispatch_scenario() {
           "T tasks each yield Y times: dispatch cost without allocation",
           {{"tasks", "tasks yielding side by side", {64}, {64, 4096}},
            {"yields", "yields per task", {100}, {100}},
-           {"ops", "dispatches in the timed batch", {2'000'000}, {10'000'000}},
-           {"samples", "dispatches timed for latency", {200'000}, {1'000'000}},
-           {"batch", "operations per batched latency sample (one timing pair each)", {64}, {64}}},
+           run_size_param("ops", "dispatches in the timed batch", {2'000'000}, {10'000'000}),
+           run_size_param("samples", "dispatches timed for latency", {200'000}, {1'000'000}),
+           run_size_param("batch", "operations per batched latency sample (one timing pair each)",
+                          {64}, {64})},
           false,
           run};
 }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "harness/driver/build_info.hpp"
 #include "harness/run_limits.hpp"
 
 namespace allocbench {
@@ -75,7 +76,7 @@ struct RunText {
   std::string noise_threshold, target_ci, max_repetitions, max_time, pin;
   std::vector<std::string> params;
   bool quick = false, full = false, micro = false, no_micro = false, micro_only = false,
-       cache_sim = false;
+       cache_sim = false, quiet = false, verbose = false;
 };
 
 RunOptions validate_run(const RunText& t, const CLI::App& run) {
@@ -126,10 +127,17 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
   for (const auto& p : t.params) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw std::invalid_argument("--param: expected name=value, got '" + p + "'");
+      throw std::invalid_argument("--param: expected name=value or name=a,b,c, got '" + p + "'");
     }
-    o.params.emplace_back(p.substr(0, eq), parse_bounded("--param " + p.substr(0, eq),
-                                                         p.substr(eq + 1), kMaxParamValue));
+    const std::string name = p.substr(0, eq), flag = "--param " + name;
+    std::vector<std::uint64_t> values;
+    std::vector<std::string> texts;
+    for (const auto& v : split_list(flag, p.substr(eq + 1))) {
+      values.push_back(parse_bounded(flag, v, kMaxParamValue));
+      texts.push_back(std::to_string(values.back()));
+    }
+    reject_duplicates(flag, texts);  // the same point twice would be two rows of one workload
+    o.params.emplace_back(name, std::move(values));
   }
   std::vector<std::string> param_names;
   for (const auto& [name, value] : o.params) param_names.push_back(name);
@@ -139,6 +147,8 @@ RunOptions validate_run(const RunText& t, const CLI::App& run) {
     o.out = t.out;
   }
   o.scenarios_given = run.count("--scenarios") > 0;
+  o.quiet = t.quiet;
+  o.verbose = t.verbose;
   o.micro_only = t.micro_only;
   o.cache_sim = t.cache_sim;
   if (o.micro_only && o.scenarios_given) {
@@ -205,7 +215,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   run->add_option("--seed", rt.seed, "Seed passed to every worker (1 to 2^64-1, default 1)");
   run->add_option("--timeout", rt.timeout, "Seconds a worker may run (default 600)");
   run->add_option("--param", rt.params,
-                  "Override a scenario parameter: name=value, value 1 to 2^32-1 (repeatable)")
+                  "Set a scenario parameter: name=value, or name=a,b,c to sweep it; values 1 to "
+                  "2^32-1; one --param per name (several names: repeat --param)")
       ->allow_extra_args(false);
   run->add_option("--out", rt.out, "Write the report only to FILE");
   auto* micro = run->add_flag("--micro", rt.micro,
@@ -215,6 +226,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
       run->add_flag("--micro-only", rt.micro_only, "Only the micro benchmarks, no scenarios");
   micro->excludes(no_micro);
   micro_only->excludes(no_micro);
+  auto* quiet = run->add_flag("--quiet,-q", rt.quiet,
+                              "Print only the summary (and failures): no progress, no report path");
+  auto* verbose = run->add_flag("--verbose,-v", rt.verbose,
+                                "Print every worker's progress lines, one line each");
+  quiet->excludes(verbose);
   run->add_flag("--cache-sim", rt.cache_sim,
                 "Run the workers under callgrind's cache simulation (one repetition; no timing)");
   // Hidden: keeps tests and quick checks short (passed as --benchmark_filter).
@@ -235,6 +251,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
                       "Exit 1 when a row is significantly slower by more than PCT percent");
   compare->add_option("--json", json_out, "Also write the comparison as JSON to FILE");
 
+  app.set_version_flag("--version", version_line(),
+                       "Print the version, git commit (dirty or not) and build, then exit");
+
   ParseOutcome outcome;
   // CLI11 would call a mistyped subcommand "not expected"; say what it is.
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "list" &&
@@ -246,6 +265,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
   }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion&) {
+    out = version_line();
+    return outcome;
   } catch (const CLI::CallForHelp&) {
     out = (app.get_subcommands().empty() ? &app : app.get_subcommands().front())->help();
     return outcome;
@@ -260,7 +282,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::string& 
     if (list->parsed()) {
       outcome.command = ListOptions{};
     } else if (run->parsed()) {
-      outcome.command = validate_run(rt, *run);
+      RunOptions o = validate_run(rt, *run);
+      o.command_line.assign(argv, argv + argc);
+      outcome.command = std::move(o);
     } else if (compare->parsed()) {
       if (compare->count("--baseline")) {
         if (baseline.empty()) throw std::invalid_argument("--baseline: empty backend name");

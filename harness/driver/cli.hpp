@@ -27,7 +27,9 @@ struct RunOptions {
   std::uint64_t threads = 1;
   std::uint64_t seed = 1;
   std::uint64_t timeout_s = 600;
-  std::vector<std::pair<std::string, std::uint64_t>> params;  // --param name=value, in order
+  // --param name=a,b,c, in order: the values replace the mode's list for that parameter (one
+  // value fixes it, several sweep it).
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> params;
   std::optional<std::string> out;
   // Google Benchmark suite (allocbench-micro-<b>) after the scenarios: --micro, or --full unless
   // --no-micro; micro_only skips the scenarios. micro_filter: hidden --micro-filter REGEX.
@@ -50,6 +52,12 @@ struct RunOptions {
   std::uint64_t max_time_s = 3600;
   // --pin CPU: the driver pins itself (and so every worker it starts) to this CPU.
   std::optional<int> pin_cpu;
+  // Progress on stderr (harness/driver/progress.hpp): --quiet only failures and the summary;
+  // --verbose every worker's own lines.
+  bool quiet = false;
+  bool verbose = false;
+  // argv as given, for the report's provenance.
+  std::vector<std::string> command_line;
 };
 
 // A cache-simulation run's default timeout: valgrind is tens of times slower.

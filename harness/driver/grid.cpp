@@ -20,7 +20,8 @@ std::string GridPoint::label() const {
 
 std::vector<GridPoint> expand_grid(
     const nlohmann::json& catalog, const std::vector<std::string>& scenarios,
-    const std::string& mode, const std::vector<std::pair<std::string, std::uint64_t>>& overrides) {
+    const std::string& mode,
+    const std::vector<std::pair<std::string, std::vector<std::uint64_t>>>& overrides) {
   std::vector<GridPoint> out;
   if (!catalog.is_array()) return out;
   for (const auto& spec : catalog) {
@@ -31,8 +32,10 @@ std::vector<GridPoint> expand_grid(
     for (const auto& p :
          params != spec.end() && params->is_array() ? *params : nlohmann::json::array()) {
       ParamAxis<std::string> axis{p.value("name", ""), {}};
-      for (const auto& [k, v] : overrides) {
-        if (k == axis.name) axis.values = {std::to_string(v)};
+      for (const auto& [k, vs] : overrides) {
+        if (k != axis.name) continue;
+        axis.values.clear();
+        for (auto v : vs) axis.values.push_back(std::to_string(v));
       }
       if (axis.values.empty()) {
         const auto list = p.find(mode);

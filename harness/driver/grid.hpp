@@ -22,10 +22,11 @@ struct GridPoint {
 };
 
 // Every parameter set of the scenarios in the mode (the catalog's "quick" or "full" lists; an
-// override fixes a value), in catalog order.
+// override replaces a parameter's list: one value fixes it, several sweep it), in catalog order.
 std::vector<GridPoint> expand_grid(
     const nlohmann::json& catalog, const std::vector<std::string>& scenarios,
-    const std::string& mode, const std::vector<std::pair<std::string, std::uint64_t>>& overrides);
+    const std::string& mode,
+    const std::vector<std::pair<std::string, std::vector<std::uint64_t>>>& overrides);
 
 // The order repetition `rep` runs n items in: rotated by one per repetition, so across n
 // repetitions every item runs first once and none always gets the machine cold (or warm).

@@ -42,27 +42,26 @@ void mark_failed(BackendState& b, const std::string& why) {
 // One worker process per grid point, in timed runs as under callgrind (see grid.hpp); their
 // outputs are joined into one run output, and the first failure fails it.
 WorkerReply run_grid(const RunPlan& plan, const RunOptions& o, const fs::path& worker,
-                     const std::vector<std::size_t>& points, const std::string& tag,
-                     std::ostream& err) {
+                     const std::vector<std::size_t>& points, Progress& progress) {
   WorkerReply all;
   all.ok = true;
   all.output = {{"backend", json::object()}, {"results", json::array()}};
   for (std::size_t at = 0; at < points.size() && !interrupt_requested(); ++at) {
     const GridPoint& point = plan.grid[points[at]];
-    const std::string point_tag = tag + point.label() + " (" + std::to_string(at + 1) + "/" +
-                                  std::to_string(points.size()) + "): ";
+    progress.begin_point(point, at + 1, points.size());
     // valgrind's own banner and summary ("==123== ...") stay in the error tail, not progress.
-    auto progress = [&](std::string_view line) {
-      if (!(plan.valgrind && is_valgrind_line(line))) err << point_tag << line << "\n";
+    auto on_line = [&](std::string_view line) {
+      if (!(plan.valgrind && is_valgrind_line(line))) progress.worker_line(line);
     };
     const WorkerCall call{worker, worker_run_args(o, point), std::chrono::seconds(o.timeout_s),
-                          progress, check_run_output};
+                          on_line, check_run_output};
     WorkerReply r = plan.valgrind ? call_worker_under_callgrind(call, *plan.valgrind, plan.geometry)
                                   : call_worker(call);
     if (!r.ok) {
       if (!r.interrupted) r.error = point.label() + ": " + r.error;
       return r;
     }
+    progress.end_point(point);
     all.output["backend"] = r.output["backend"];
     for (auto& x : r.output["results"]) all.output["results"].push_back(std::move(x));
   }
@@ -135,7 +134,7 @@ bool ci_target_met(const std::vector<BackendState>& states, double target, json&
 }
 
 Repetitions run_repetitions(const RunPlan& plan, const RunOptions& o,
-                            std::vector<BackendState>& states, std::ostream& err) {
+                            std::vector<BackendState>& states, Progress& progress) {
   Repetitions reps;
   const std::size_t n = states.size();
   const std::uint64_t scenario_reps = plan.scenarios.empty() ? 0 : o.repetitions;
@@ -161,29 +160,23 @@ Repetitions run_repetitions(const RunPlan& plan, const RunOptions& o,
       BackendState& s = states[order[pos]];
       const std::string tag = "[rep " + std::to_string(rep + 1) + "/" +
                               std::to_string(o.repetitions) + "] " + s.name + " (" +
-                              std::to_string(pos + 1) + "/" + std::to_string(n) + "): ";
+                              std::to_string(pos + 1) + "/" + std::to_string(n) + ")";
+      progress.begin_backend(tag);
       if (s.failed) {
-        err << tag << "skipped (failed earlier)\n";
+        progress.skip_backend(plan.grid);
         continue;
       }
-      const std::uint64_t left =
-          (n - pos - 1) + (o.repetitions - rep - 1) * static_cast<std::uint64_t>(n);
-      err << tag << "starting " << plan.grid.size() << " worker process"
-          << (plan.grid.size() == 1 ? "" : "es") << "; " << left << " backend run"
-          << (left == 1 ? "" : "s") << " left after this one\n";
       const auto started = std::chrono::steady_clock::now();
-      const WorkerReply r = run_grid(plan, o, worker_path(plan.dir, s.name), points, tag, err);
+      const WorkerReply r = run_grid(plan, o, worker_path(plan.dir, s.name), points, progress);
       if (r.interrupted) break;
       if (!r.ok) {
-        err << tag << "FAILED: " << r.error << "\n";
+        progress.error(tag + ": FAILED: " + r.error);
         mark_failed(s, r.error);
         continue;
       }
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      char took[32];
-      std::snprintf(took, sizeof took, "%.1f", secs);
-      err << tag << "done in " << took << " s\n";
+      progress.end_backend(true, secs);
       this_rep.emplace_back(order[pos], r.output);
     }
     if (interrupt_requested()) {  // an unfinished repetition is dropped whole, order and all
@@ -213,8 +206,9 @@ Repetitions run_repetitions(const RunPlan& plan, const RunOptions& o,
         stopped_because = "max_time";
         break;
       }
-      err << "[auto] after " << reps.completed << " repetition" << (reps.completed == 1 ? "" : "s")
-          << ": widest CI " << worst.dump() << "; target " << 100 * o.target_ci << " %\n";
+      progress.line("[auto] after " + std::to_string(reps.completed) + " repetition" +
+                    (reps.completed == 1 ? "" : "s") + ": widest CI " + worst.dump() + "; target " +
+                    std::to_string(100 * o.target_ci) + " %");
     }
   }
   if (o.auto_repetitions) {
@@ -233,8 +227,8 @@ Repetitions run_repetitions(const RunPlan& plan, const RunOptions& o,
         {"widest", worst},
         {"seconds",
          std::chrono::duration<double>(std::chrono::steady_clock::now() - reps_started).count()}};
-    err << "[auto] stopped after " << reps.completed << " repetitions: " << why.at(stopped_because)
-        << "\n";
+    progress.line("[auto] stopped after " + std::to_string(reps.completed) +
+                  " repetitions: " + why.at(stopped_because));
   }
   return reps;
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/driver/cli.hpp"
+#include "harness/driver/progress.hpp"
 #include "harness/driver/run_plan.hpp"
 
 namespace allocbench {
@@ -36,9 +37,9 @@ struct Repetitions {
   nlohmann::json auto_repetitions = nullptr;  // --repetitions auto: why it stopped
 };
 
-// Runs the repetitions into states (outputs, failures); progress on err.
+// Runs the repetitions into states (outputs, failures), saying how far along it is on progress.
 Repetitions run_repetitions(const RunPlan& plan, const RunOptions& o,
-                            std::vector<BackendState>& states, std::ostream& err);
+                            std::vector<BackendState>& states, Progress& progress);
 
 // --repetitions auto: whether every result's median CI is narrow enough. Sets worst to the
 // widest relative half-width seen (or the reason one is unavailable) and its result's label.

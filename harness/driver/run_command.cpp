@@ -8,6 +8,7 @@
 
 #include "harness/driver/interrupt.hpp"
 #include "harness/driver/micro_runner.hpp"
+#include "harness/driver/progress.hpp"
 #include "harness/driver/repetitions.hpp"
 #include "harness/driver/run_plan.hpp"
 #include "harness/driver/run_report.hpp"
@@ -28,7 +29,7 @@ constexpr std::chrono::seconds kInfoTimeout{60};
 // ran no scenarios).
 MicroSuite run_micro_suite(const RunPlan& plan, const RunOptions& o,
                            const std::vector<BackendState>& states, std::uint64_t completed,
-                           std::ostream& err) {
+                           Progress& progress) {
   MicroSuite suite;
   suite.repetitions = o.auto_repetitions ? (completed ? completed : 5) : o.repetitions;
   if (!o.micro) return suite;
@@ -37,21 +38,23 @@ MicroSuite run_micro_suite(const RunPlan& plan, const RunOptions& o,
     const std::string& b = states[i].name;
     const std::string tag =
         "[micro] " + b + " (" + std::to_string(i + 1) + "/" + std::to_string(n) + "): ";
-    err << tag << "starting\n";
+    progress.line(tag + "starting");
     const auto started = std::chrono::steady_clock::now();
     MicroReply m = run_micro({plan.dir, b, suite.repetitions, o.micro_filter,
-                              std::chrono::seconds(o.timeout_s),
-                              [&](std::string_view line) { err << tag << line << "\n"; }});
+                              std::chrono::seconds(o.timeout_s), [&](std::string_view line) {
+                                if (o.verbose) progress.line(tag + std::string(line));
+                              }});
     if (m.interrupted) break;
     if (!m.ok) {
-      err << tag << "FAILED: " << m.entry["error"].get<std::string>() << "\n";
+      progress.error(tag + "FAILED: " + m.entry["error"].get<std::string>());
       suite.failed = true;
     } else {
       char took[32];
       std::snprintf(
           took, sizeof took, "%.1f",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      err << tag << "done in " << took << " s, " << m.entry["benchmarks"].size() << " rows\n";
+      progress.line(tag + "done in " + took + " s, " +
+                    std::to_string(m.entry["benchmarks"].size()) + " rows");
     }
     suite.entries[b] = std::move(m.entry);
   }
@@ -82,8 +85,12 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   install_interrupt_handlers();
   std::vector<BackendState> states = start_backends(plan);
   const json machine = describe_machine(plan);
-  const Repetitions reps = run_repetitions(plan, o, states, err);
-  MicroSuite micro = run_micro_suite(plan, o, states, reps.completed, err);
+  const std::uint64_t scenario_reps = plan.scenarios.empty() ? 0 : o.repetitions;
+  Progress progress(err, choose_progress_style(err, o.quiet, o.verbose), plan.grid,
+                    plan.backends.size(), scenario_reps);
+  const Repetitions reps = run_repetitions(plan, o, states, progress);
+  MicroSuite micro = run_micro_suite(plan, o, states, reps.completed, progress);
+  progress.finish();
 
   const bool interrupted = interrupt_requested();
   if (interrupted && reps.completed == 0 && micro.entries.empty()) {
@@ -116,8 +123,10 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return kExitSomeFailed;
   }
   out << format_summary(report);
-  err << "report: " << primary.string()
-      << (plan.latest ? " (also " + plan.latest->string() + ")" : std::string()) << "\n";
+  if (!o.quiet) {
+    err << "report: " << primary.string()
+        << (plan.latest ? " (also " + plan.latest->string() + ")" : std::string()) << "\n";
+  }
   if (interrupted) {
     err << "allocbench run: interrupted; the report holds the " << reps.completed
         << " complete repetition" << (reps.completed == 1 ? "" : "s") << "\n";

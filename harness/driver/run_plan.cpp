@@ -201,7 +201,25 @@ PlanOutcome plan_run(const RunOptions& o, std::ostream& err) {
   plan.catalog = info.output["scenarios"];
   plan.scenarios = choose_scenarios(o, plan.catalog);
   check_params(o, plan.catalog, plan.scenarios);
-  for (const auto& [name, value] : o.params) plan.params[name] = value;
+  // One value: the number (as before sweeps); several: the array swept.
+  for (const auto& [name, values] : o.params) {
+    plan.params[name] = values.size() == 1 ? json(values.front()) : json(values);
+  }
+  // Each chosen scenario's run-size parameters (ParamSpec::run_size): what compare leaves out
+  // when it pairs a quick run with a full one.
+  for (const auto& s : plan.catalog) {
+    const std::string name = s.value("name", "");
+    if (std::find(plan.scenarios.begin(), plan.scenarios.end(), name) == plan.scenarios.end()) {
+      continue;
+    }
+    json names = json::array();
+    if (const json* ps = json_at(s, {"params"}); ps && ps->is_array()) {
+      for (const auto& p : *ps) {
+        if (p.value("run_size", false)) names.push_back(p.value("name", ""));
+      }
+    }
+    plan.run_size_params[name] = names;
+  }
   plan.grid = expand_grid(plan.catalog, plan.scenarios, o.mode, o.params);
   return {std::move(plan), kExitOk};
 }

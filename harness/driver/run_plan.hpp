@@ -37,6 +37,7 @@ struct RunPlan {
   nlohmann::json pin = nullptr;  // --pin: what was done
   std::vector<GridPoint> grid;   // one worker process per point, per backend and repetition
   nlohmann::json params = nlohmann::json::object();  // --param overrides, for the report
+  nlohmann::json run_size_params = nlohmann::json::object();  // scenario -> run-size names
 };
 
 // Throws UsageError for bad input; a reference worker that cannot describe the scenarios is

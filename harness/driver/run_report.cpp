@@ -3,9 +3,11 @@
 #include <optional>
 #include <utility>
 
+#include "harness/driver/build_info.hpp"
 #include "harness/report/cache_sim.hpp"
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/schema.hpp"
 
 namespace allocbench {
@@ -19,6 +21,7 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
   report["schema_version"] = kSchemaVersion;
   report["generated_at"] = utc_now(false);
   report["machine"] = machine;
+  report["provenance"] = provenance_json(o.command_line);
   report["config"] = {{"mode", o.mode},
                       {"repetitions", o.auto_repetitions ? reps.completed : o.repetitions},
                       {"repetitions_mode", o.auto_repetitions ? "auto" : "fixed"},
@@ -29,6 +32,7 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
                       {"threads", o.threads},
                       {"timeout_s", o.timeout_s},
                       {"params", plan.params},
+                      {"run_size_params", plan.run_size_params},
                       {"backends", plan.backends},
                       {"scenarios", plan.scenarios},
                       {"backend_order", reps.backend_order},
@@ -62,6 +66,8 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
       runs,
       MergeOptions{tsc_ghz, number_at(machine, {"timer", "resolution_ns"}), o.noise_threshold});
   if (o.cache_sim) mark_timing_unavailable(report["results"]);
+  // The run's noise level from its control (harness/report/noise.hpp).
+  report["noise"] = noise_json(floor_noise(report), o.noise_threshold);
   if (o.micro) report["micro"] = std::move(micro.entries);
   return report;
 }

@@ -14,8 +14,11 @@
 
 #include "harness/report/json_access.hpp"
 #include "harness/report/merge.hpp"
+#include "harness/report/noise.hpp"
+#include "harness/report/report_diff.hpp"
 #include "harness/report/statistics.hpp"
 #include "harness/report/text_table.hpp"
+#include "harness/report/workload.hpp"
 
 namespace allocbench {
 
@@ -50,6 +53,7 @@ json row_statistics(const json& a, const json& b, const CompareSettings& st) {
               {"a", side_json(xa, st.noise_threshold)},
               {"b", side_json(xb, st.noise_threshold)}};
   if (a["backend"] != b["backend"]) row["baseline"] = a["backend"];
+  if (a["params"] != b["params"]) row["a_params"] = a["params"];  // paired on the workload
   const auto p99_a = number_at(a, {"latency_ns", "p99"});
   const auto p99_b = number_at(b, {"latency_ns", "p99"});
   row["p99_ns"] = {{"a", p99_a ? json(*p99_a) : json(nullptr)},
@@ -309,6 +313,16 @@ struct Pairing {
   std::vector<MicroPair> micro;
 };
 
+// The parameters both rows ran with the same value: the workload, when run sizes differ.
+json common_params(const json& a, const json& b) {
+  json out = json::object();
+  if (!a.is_object() || !b.is_object()) return out;
+  for (auto it = b.begin(); it != b.end(); ++it) {
+    if (auto o = a.find(it.key()); o != a.end() && *o == *it) out[it.key()] = *it;
+  }
+  return out;
+}
+
 // The rendered pairs: the statistics table (timing rows, also into c.json["rows"]) and the
 // callgrind table (cache-simulation rows, which carry no timing).
 struct RenderedRows {
@@ -317,14 +331,14 @@ struct RenderedRows {
 };
 
 RenderedRows render_rows(const Pairing& p, const char* cg_a, const char* cg_b, Comparison& c,
-                         const CompareSettings& st) {
+                         const CompareSettings& st, const NoiseLevel& noise) {
   TextTable table = stats_table("A", "B");
   TextTable cg_table = callgrind_table(cg_a, cg_b);
   std::size_t cg_rows = 0;
   for (const auto& [a, b] : p.rows) {
     std::vector<std::string> row = {(*b)["backend"].get<std::string>(),
                                     (*b)["scenario"].get<std::string>(),
-                                    params_label((*b)["params"])};
+                                    params_label(common_params((*a)["params"], (*b)["params"]))};
     if (has_callgrind(*a) && has_callgrind(*b)) {
       for (auto& x : callgrind_cells(*a, *b)) row.push_back(std::move(x));
       cg_table.add(std::move(row));
@@ -332,7 +346,12 @@ RenderedRows render_rows(const Pairing& p, const char* cg_a, const char* cg_b, C
       continue;  // no timing under callgrind
     }
     json stats = row_statistics(*a, *b, st);
-    for (auto& x : compare_cells(stats)) row.push_back(std::move(x));
+    // A ratio within the runs' noise (the floor's spread) is marked, whatever the test says.
+    stats["within_noise"] =
+        stats.contains("ratio") && within_noise(stats["ratio"].get<double>(), noise);
+    auto cells = compare_cells(stats);
+    if (stats["within_noise"].get<bool>()) cells[6] += " ~";
+    for (auto& x : cells) row.push_back(std::move(x));
     table.add(std::move(row));
     c.json["rows"].push_back(std::move(stats));
   }
@@ -351,6 +370,82 @@ std::string result_label(const json& r) {
          params_label(r["params"]);
 }
 
+// Result rows of A and B paired on backend, scenario and workload parameters (run sizes aside,
+// as either report declares them), in A's order: identical params first, then the same workload.
+struct RunSizePairing {
+  std::vector<std::pair<const json*, const json*>> pairs;
+  std::size_t differ_rows = 0;  // pairs whose run sizes differ
+  json differ_names = json::array();
+  std::string differ_names_text;
+  std::string example;  // "floor: A ops=20000000 samples=1000000, B ops=4000000 samples=200000"
+};
+
+RunSizePairing pair_workloads(const json& a, const json& b) {
+  std::map<std::string, std::set<std::string>> names;  // scenario -> run-size names
+  auto run_size = [&](const json& r) -> const std::set<std::string>& {
+    const std::string sc = r["scenario"].get<std::string>();
+    auto it = names.find(sc);
+    if (it == names.end()) {
+      std::set<std::string> n = run_size_params(a, sc);
+      const std::set<std::string> nb = run_size_params(b, sc);
+      n.insert(nb.begin(), nb.end());
+      it = names.emplace(sc, std::move(n)).first;
+    }
+    return it->second;
+  };
+  auto workload_key = [&](const json& r) {
+    return r["backend"].get<std::string>() + '\n' + r["scenario"].get<std::string>() + '\n' +
+           workload_params(r["params"], run_size(r)).dump();
+  };
+  std::multimap<std::string, const json*> exact_b, workload_b;
+  for (const json& r : b["results"]) {
+    exact_b.emplace(row_key(r), &r);
+    workload_b.emplace(workload_key(r), &r);
+  }
+  std::set<const json*> taken;
+  std::vector<const json*> pair_of(a["results"].size(), nullptr);
+  auto take = [&](std::multimap<std::string, const json*>& m, const std::string& key) {
+    auto [lo, hi] = m.equal_range(key);
+    for (auto it = lo; it != hi; ++it) {
+      if (taken.insert(it->second).second) return it->second;
+    }
+    return static_cast<const json*>(nullptr);
+  };
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    pair_of[i] = take(exact_b, row_key(a["results"][i]));
+  }
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    if (!pair_of[i]) pair_of[i] = take(workload_b, workload_key(a["results"][i]));
+  }
+  RunSizePairing out;
+  std::set<std::string> differ;
+  for (std::size_t i = 0; i < a["results"].size(); ++i) {
+    if (!pair_of[i]) continue;
+    const json& ra = a["results"][i];
+    const json& rb = *pair_of[i];
+    out.pairs.emplace_back(&ra, &rb);
+    const json sa = run_size_values(ra["params"], run_size(ra));
+    const json sb = run_size_values(rb["params"], run_size(rb));
+    if (sa == sb) continue;
+    ++out.differ_rows;
+    for (const json* s : {&sa, &sb}) {
+      for (auto it = s->begin(); it != s->end(); ++it) {
+        const json* other = s == &sa ? &sb : &sa;
+        if (!other->contains(it.key()) || (*other)[it.key()] != *it) differ.insert(it.key());
+      }
+    }
+    if (out.example.empty()) {
+      out.example =
+          ra["scenario"].get<std::string>() + ": A " + params_label(sa) + ", B " + params_label(sb);
+    }
+  }
+  for (const auto& n : differ) {
+    out.differ_names.push_back(n);
+    out.differ_names_text += (out.differ_names_text.empty() ? "" : ", ") + n;
+  }
+  return out;
+}
+
 }  // namespace
 
 Comparison compare_reports(const json& a, const json& b, const std::string& a_label,
@@ -363,23 +458,28 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
             {"rows", json::array()},
             {"only_in_a", json::array()},
             {"only_in_b", json::array()}};
-  // Pair: rows by backend, scenario and params; micro tables by backend.
+  // Pair rows by backend, scenario and workload parameters (a quick and a full run of one
+  // workload differ only in run sizes): the same params first, then the same workload.
   Pairing p;
-  std::map<std::string, const json*> in_b;
-  for (const json& r : b["results"]) in_b.emplace(row_key(r), &r);
-  std::set<std::string> matched;
+  const RunSizePairing rp = pair_workloads(a, b);
+  std::set<const json*> matched_b;
+  for (const auto& [ra, rb] : rp.pairs) {
+    p.rows.emplace_back(ra, rb);
+    matched_b.insert(rb);
+  }
+  std::set<const json*> matched_a;
+  for (const auto& pr : rp.pairs) matched_a.insert(pr.first);
   for (const json& r : a["results"]) {
-    auto it = in_b.find(row_key(r));
-    if (it == in_b.end()) {
-      c.json["only_in_a"].push_back(result_label(r));
-      continue;
-    }
-    matched.insert(it->first);
-    p.rows.emplace_back(&r, it->second);
+    if (!matched_a.count(&r)) c.json["only_in_a"].push_back(result_label(r));
   }
   for (const json& r : b["results"]) {
-    if (!matched.count(row_key(r))) c.json["only_in_b"].push_back(result_label(r));
+    if (!matched_b.count(&r)) c.json["only_in_b"].push_back(result_label(r));
   }
+  c.json["run_sizes_differ"] = rp.differ_rows ? json{{"rows", rp.differ_rows},
+                                                     {"paired_rows", rp.pairs.size()},
+                                                     {"params", rp.differ_names},
+                                                     {"example", rp.example}}
+                                              : json(nullptr);
   const auto ma = micro_backends(a), mb = micro_backends(b);
   for (const auto& backend : ma) {
     if (std::find(mb.begin(), mb.end(), backend) != mb.end()) {
@@ -388,11 +488,33 @@ Comparison compare_reports(const json& a, const json& b, const std::string& a_la
   }
 
   // Render.
-  const RenderedRows rendered = render_rows(p, "A", "B", c, st);
-  std::string out = "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") +
-                    ")\nB = " + b_label + " (" + string_at(b, {"generated_at"}, "?") + ")\n" +
-                    settings_line(st) + "\n";
-  out += matched.empty() ? "no results in common\n" : rendered.table;
+  const NoiseLevel noise_a = floor_noise(a), noise_b = floor_noise(b);
+  NoiseLevel noise = noise_a.available ? noise_a : noise_b;
+  if (noise_a.available && noise_b.available) noise.level = std::max(noise_a.level, noise_b.level);
+  c.json["noise"] = {{"a", noise_json(noise_a, st.noise_threshold)},
+                     {"b", noise_json(noise_b, st.noise_threshold)},
+                     {"level_pct", noise.available ? json(100 * noise.level) : json(nullptr)}};
+  const RenderedRows rendered = render_rows(p, "A", "B", c, st, noise);
+  const ReportDiff diff = report_differences(a, b);
+  c.json["differences"] = differences_json(diff);
+  std::string out =
+      "A = " + a_label + " (" + string_at(a, {"generated_at"}, "?") + ")\nB = " + b_label + " (" +
+      string_at(b, {"generated_at"}, "?") + ")\n" + format_differences(diff) + settings_line(st) +
+      "A " + noise_text(noise_a, st.noise_threshold) + "B " +
+      noise_text(noise_b, st.noise_threshold) +
+      (noise.available ? "rows whose ratio is within " + fmt("%.1f%%", 100 * noise.level) +
+                             " (the larger noise) are marked ~: not findings\n"
+                       : std::string()) +
+      "\n";
+  if (rp.differ_rows) {
+    out += "run sizes differ: " + std::to_string(rp.differ_rows) + " of " +
+           std::to_string(rp.pairs.size()) + " paired rows ran other " + rp.differ_names_text +
+           " (e.g. " + rp.example +
+           "); rows are paired on their workload parameters, and ops/s "
+           "and latencies are per operation, but the side with fewer samples has less certain "
+           "tails\n\n";
+  }
+  out += p.rows.empty() ? "no results in common\n" : rendered.table;
   out += "\x1f";  // where finish() puts the verdict counts and warnings
   for (const auto& l : c.json["only_in_a"]) out += "only in A: " + l.get<std::string>() + "\n";
   for (const auto& l : c.json["only_in_b"]) out += "only in B: " + l.get<std::string>() + "\n";
@@ -453,9 +575,12 @@ Comparison compare_baseline(const json& report, const std::string& baseline,
   }
 
   // Render.
-  const RenderedRows rendered = render_rows(p, "base", "backend", c, st);
+  const NoiseLevel noise = floor_noise(report);
+  c.json["noise"] = noise_json(noise, st.noise_threshold);
+  const RenderedRows rendered = render_rows(p, "base", "backend", c, st, noise);
   std::string out = "every backend (B) against " + baseline + " (A) (" +
-                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) + "\n";
+                    string_at(report, {"generated_at"}, "?") + ")\n" + settings_line(st) +
+                    noise_text(noise, st.noise_threshold) + "\n";
   out += micro_only ? "no scenario results (a micro-only report)\n" : rendered.table;
   out += "\x1f";
   if (!rendered.callgrind.empty()) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/json_access.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace allocbench {
@@ -128,7 +129,21 @@ std::string format_summary(const json& report) {
   const bool any_apart = std::any_of(results.begin(), results.end(),
                                      [](const json& r) { return r.contains("not_comparable"); });
 
-  std::string out;
+  // The control first: every ratio below is read against it.
+  const double threshold = number_at(report, {"config", "noise_threshold_pct"}).value_or(5.0) / 100;
+  const NoiseLevel noise = floor_noise(report);
+  bool any_within_noise = false;
+  // "0.98x~" when the ratio is within the run's noise.
+  auto ratio_cell = [&](std::optional<double> num, std::optional<double> den) {
+    std::string cell = format_ratio(num, den);
+    // (A row against itself, 1.00x exactly, is the reference, not a ratio to mark.)
+    if (num && den && *den != 0 && *num != *den && within_noise(*num / *den, noise)) {
+      cell += "~";
+      any_within_noise = true;
+    }
+    return cell;
+  };
+  std::string out = noise_text(noise, threshold) + "\n";
   for (const auto& key : order) {
     const auto& rows = groups[key];
     if (std::any_of(rows.begin(), rows.end(), [](const json* r) { return is_callgrind(*r); })) {
@@ -141,10 +156,18 @@ std::string format_summary(const json& report) {
     for (const json* r : rows) {
       if ((*r)["backend"] == "system") system_ops = median_ops(*r);
     }
-    std::vector<std::string> header = {
-        "backend",       "ops/s",          "95% CI",       "CV",
-        "batch p50 ns",  "batch p90 ns",   "batch p99 ns", "1-op p99 ns",
-        "1-op p99.9 ns", "1-op p99.99 ns", "vs system"};
+    std::vector<std::string> header = {"backend",
+                                       "ops/s",
+                                       "95% CI",
+                                       "CV",
+                                       "batch p50 ns",
+                                       "batch p90 ns",
+                                       "batch p99 ns",
+                                       "1-op p99 ns",
+                                       "1-op p99.9 ns",
+                                       "1-op p99.99 ns",
+                                       "requested / reserved",
+                                       "vs system"};
     if (has_floor) header.push_back("vs floor");
     TextTable table(header);
     for (const json* r : rows) {
@@ -161,11 +184,17 @@ std::string format_summary(const json& report) {
         row.push_back(format_single_op(v, step));
         any_steps = any_steps || within_few_steps(v, step);
       }
-      row.push_back(format_ratio(median_ops(*r), system_ops));
+      const auto requested = number_at(*r, {"memory", "requested_bytes"});
+      const auto reserved = number_at(*r, {"memory", "reserved_bytes"});
+      // Neither figure noted (the floor takes no frame from the backend): n/a, not "0".
+      row.push_back(requested.value_or(0) == 0 && !reserved
+                        ? "n/a"
+                        : format_bytes(requested) + " / " + format_bytes(reserved));
+      row.push_back(ratio_cell(median_ops(*r), system_ops));
       if (has_floor) {
         auto f = floor_of.find(backend);
         row.push_back(f == floor_of.end() ? "n/a"
-                                          : format_ratio(median_ops(*r), median_ops(*f->second)));
+                                          : ratio_cell(median_ops(*r), median_ops(*f->second)));
       }
       table.add(std::move(row));
     }
@@ -178,6 +207,14 @@ std::string format_summary(const json& report) {
         "batch: per-operation time of batches of B operations, one timing pair each (resolves "
         "below the timer's step, hides single slow operations); 1-op: single operations timed "
         "alone (the only view of rare slow ones).\n";
+    out +=
+        "requested / reserved: the backend's bytes at the scenario's peak live set: what the "
+        "tasks asked for, and what the allocator holds for them (its meaning differs per "
+        "backend: the report's backends[].reserved_meaning).\n";
+    if (any_within_noise) {
+      out += "~: within the run's noise (" + format_fixed(100 * noise.level, 1) +
+             "%, the floor's spread): not a finding.\n";
+    }
     if (any_steps) {
       out += "~N [k steps]: a single-operation value within " + format_fixed(kFewTimerSteps, 0) +
              " timer steps (step " + format_fixed(machine_step, 1) +

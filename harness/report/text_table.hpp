@@ -66,6 +66,17 @@ inline std::string format_ratio(std::optional<double> num, std::optional<double>
   return format_fixed(*num / *den, 2) + "x";
 }
 
+// Bytes in binary units: 4.0K, 304K, 32.0M ("n/a" when unknown).
+inline std::string format_bytes(std::optional<double> v) {
+  if (!v || !std::isfinite(*v) || *v < 0) return "n/a";
+  static constexpr std::pair<double, const char*> kScale[] = {
+      {1099511627776.0, "T"}, {1073741824.0, "G"}, {1048576.0, "M"}, {1024.0, "K"}};
+  for (const auto& [scale, suffix] : kScale) {
+    if (*v >= scale) return format_fixed(*v / scale, *v / scale < 10 ? 1 : 0) + suffix;
+  }
+  return format_fixed(*v, 0);
+}
+
 // A single-operation latency within kFewTimerSteps steps of the timer is only known to the
 // step: "~40 [4 steps]" ("<1 step" once the pair's cost is subtracted), never "40.1".
 inline constexpr double kFewTimerSteps = 10;

@@ -68,8 +68,11 @@ nlohmann::json scenarios_json() {
   for (const auto& s : all_scenarios()) {
     nlohmann::json params = nlohmann::json::array();
     for (const auto& p : s.params) {
-      params.push_back(
-          {{"name", p.name}, {"description", p.description}, {"quick", p.quick}, {"full", p.full}});
+      params.push_back({{"name", p.name},
+                        {"description", p.description},
+                        {"quick", p.quick},
+                        {"full", p.full},
+                        {"run_size", p.run_size}});
     }
     out.push_back({{"name", s.name},
                    {"description", s.description},

@@ -1,5 +1,5 @@
-#include "harness/driver/cli.hpp"
 #include "harness/driver/cache_sim.hpp"
+#include "harness/driver/cli.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +13,23 @@ ParseOutcome parse(std::vector<const char*> args, std::string& err) {
   args.insert(args.begin(), "allocbench");
   std::string out;
   return parse_command_line(static_cast<int>(args.size()), args.data(), out, err);
+}
+
+// Issue 14: --version names the version, the commit it was built from (with its dirty flag)
+// and the build; a run records the same in its options' command line for the report.
+TEST(Cli, VersionAndCommandLine) {
+  std::vector<const char*> args = {"allocbench", "--version"};
+  std::string out, err;
+  const ParseOutcome v = parse_command_line(2, args.data(), out, err);
+  EXPECT_FALSE(v.command);
+  EXPECT_EQ(v.exit_code, kExitOk);
+  EXPECT_EQ(out.rfind("allocbench ", 0), 0u) << out;
+  EXPECT_NE(out.find("\ncommit "), std::string::npos) << out;
+  EXPECT_NE(out.find("\nbuild "), std::string::npos) << out;
+  const auto p = parse({"run", "--backends", "system"}, err);
+  ASSERT_TRUE(p.command) << err;
+  EXPECT_EQ(std::get<RunOptions>(*p.command).command_line,
+            (std::vector<std::string>{"allocbench", "run", "--backends", "system"}));
 }
 
 TEST(Cli, ParsePositive) {
@@ -43,6 +60,30 @@ TEST(Cli, RunDefaultsAndModes) {
   ASSERT_EQ(o.params.size(), 2u);
   EXPECT_EQ(o.params[1].first, "n");
   EXPECT_EQ(o.backends, (std::vector<std::string>{"a", "b"}));
+}
+
+// Issue 14: --param name=a,b,c sweeps any parameter; the same name twice is a usage error (it
+// used to keep one of the values silently).
+TEST(Cli, ParamSweepsAndRefusesRepeats) {
+  std::string err;
+  auto p = parse({"run", "--param", "width=4096,16384", "--param", "ops=1000"}, err);
+  ASSERT_TRUE(p.command) << err;
+  const auto o = std::get<RunOptions>(*p.command);
+  ASSERT_EQ(o.params.size(), 2u);
+  EXPECT_EQ(o.params[0].first, "width");
+  EXPECT_EQ(o.params[0].second, (std::vector<std::uint64_t>{4096, 16384}));
+  EXPECT_EQ(o.params[1].second, (std::vector<std::uint64_t>{1000}));
+  for (std::vector<const char*> bad :
+       {std::vector<const char*>{"run", "--param", "k=1", "--param", "k=2"},
+        std::vector<const char*>{"run", "--param", "k=1,1"},
+        std::vector<const char*>{"run", "--param", "k=1,,2"},
+        std::vector<const char*>{"run", "--param", "k=1,x"}}) {
+    err.clear();
+    p = parse(bad, err);
+    EXPECT_FALSE(p.command) << bad.back();
+    EXPECT_EQ(p.exit_code, kExitUsage) << bad.back();
+    EXPECT_NE(err.find("--param"), std::string::npos) << err;
+  }
 }
 
 TEST(Cli, MicroAndCacheSimDefaults) {
@@ -81,7 +122,7 @@ TEST(CacheSimGrid, OneWorkerCallPerScenarioAndParameterSet) {
                                  {"name": "frame", "quick": [256], "full": [256]}]}
   ])");
   std::vector<std::string> labels;
-  for (const auto& g : expand_grid(catalog, {"burst", "churn"}, "quick", {{"k", 7}})) {
+  for (const auto& g : expand_grid(catalog, {"burst", "churn"}, "quick", {{"k", {7}}})) {
     labels.push_back(g.label());
   }
   // Catalog order; an override fixes k; a parameter without a list is left to the worker.
@@ -92,6 +133,13 @@ TEST(CacheSimGrid, OneWorkerCallPerScenarioAndParameterSet) {
     labels.push_back(g.label());
   }
   EXPECT_EQ(labels, (std::vector<std::string>{"floor ops=20", "churn frame=64 ops=50"}));
+  // Several values sweep the parameter, in the order given.
+  labels.clear();
+  for (const auto& g : expand_grid(catalog, {"burst"}, "quick", {{"frame", {1024, 64}}})) {
+    labels.push_back(g.label());
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"burst k=16 frame=1024", "burst k=16 frame=64",
+                                              "burst k=32 frame=1024", "burst k=32 frame=64"}));
   EXPECT_TRUE(expand_grid(catalog, {"nope"}, "quick", {}).empty());
 }
 

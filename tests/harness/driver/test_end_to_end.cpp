@@ -29,7 +29,7 @@ TEST_F(DriverTest, ListShowsBackendsInCanonicalOrderAndScenarios) {
 
 TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
   install({"system", "bounded", "unbounded"});
-  const auto r = run({"run", "--seed", "9", "--threads", "2"});
+  const auto r = run({"run", "--seed", "9", "--threads", "2", "--verbose"});
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   const auto stamped = stamped_reports();
   ASSERT_EQ(stamped.size(), 1u);
@@ -71,6 +71,25 @@ TEST_F(DriverTest, RunWritesStampedAndLatestReports) {
   EXPECT_TRUE(has(r.err, "[rep 2/3] unbounded (2/3): spawn_burst k=64 (1/2): running spawn_burst"))
       << r.err;
   EXPECT_TRUE(has(r.out, "vs system")) << r.out;
+}
+
+// Issue 14: quiet by default. Without a terminal the driver prints one plain line per backend
+// run (with the time elapsed and an estimate of what is left), not the workers' own lines;
+// --quiet prints the summary only.
+TEST_F(DriverTest, ProgressIsOneLinePerBackendRunAndQuietIsSilent) {
+  install({"system", "bounded"});
+  const auto r = run({"run", "--repetitions", "2"});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  std::size_t lines = 0;
+  for (char c : r.err) lines += c == '\n';
+  EXPECT_EQ(lines, 2u * 2u + 1u) << r.err;  // 2 repetitions x 2 backends + the report path
+  EXPECT_TRUE(has(r.err, "[rep 2/2] system (2/2): done in")) << r.err;
+  EXPECT_TRUE(has(r.err, "left ~0:00")) << r.err;
+  EXPECT_FALSE(has(r.err, "running")) << r.err;
+  const auto q = run({"run", "--repetitions", "1", "--quiet"});
+  ASSERT_EQ(q.exit_code(), 0) << q.err;
+  EXPECT_EQ(q.err, "");
+  EXPECT_TRUE(has(q.out, "vs system")) << q.out;
 }
 
 TEST_F(DriverTest, OutWritesOnlyThatFile) {

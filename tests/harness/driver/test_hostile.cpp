@@ -139,7 +139,7 @@ TEST(HostileCli, ValuesOutsideTheWorkersRangeAreUsageErrors) {
   const auto& o = std::get<RunOptions>(*p.command);
   EXPECT_EQ(o.threads, 1024u);
   EXPECT_EQ(o.seed, 18446744073709551615u);
-  EXPECT_EQ(o.params.at(0).second, 4294967295u);
+  EXPECT_EQ(o.params.at(0).second, (std::vector<std::uint64_t>{4294967295u}));
   std::string help;
   std::vector<const char*> args = {"allocbench", "run", "--help"};
   parse_command_line(3, args.data(), help, err);
@@ -259,8 +259,9 @@ TEST_F(DriverTest, WorkerDiesWithAKilledDriver) {
 TEST_F(DriverTest, WorkerInheritsOnlyTheStandardDescriptors) {
   install({"system"});
   ::setenv("FAKE_WORKER_MODE", "system=fds", 1);
-  const auto r = run_argv(
-      {"/bin/sh", "-c", "exec 7</dev/null 8>/dev/null; exec ./allocbench run --repetitions 1"});
+  const auto r =
+      run_argv({"/bin/sh", "-c",
+                "exec 7</dev/null 8>/dev/null; exec ./allocbench run --repetitions 1 --verbose"});
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_TRUE(has(r.err, "open fds: 0 1 2\n")) << r.err;
 }

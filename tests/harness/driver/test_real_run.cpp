@@ -356,4 +356,36 @@ TEST_F(RealRunTest, MicroMergesGoogleBenchmarkRowsPerBackend) {
 }
 
 }  // namespace
+// Issue 14: the committed reference (a full run) against a fresh quick run: every workload the
+// quick suite runs pairs with the reference's row of the same backend, whatever the run sizes.
+// Run sizes are cut further here (they are run sizes: pairing must not care) to keep it short.
+TEST_F(RealRunTest, QuickRunPairsEveryWorkloadWithTheReference) {
+  const json quick = run({"--quick", "--backends", "system", "--repetitions", "1", "--param",
+                          "ops=2000", "--param", "samples=200"},
+                         "quick.json");
+  ASSERT_FALSE(quick.is_null());
+  ProcessSpec spec;
+  spec.argv = {ALLOCBENCH_BIN,   "compare",
+               REFERENCE_REPORT, (dir_ / "quick.json").string(),
+               "--json",         (dir_ / "cmp.json").string()};
+  spec.cwd = dir_.string();
+  spec.timeout = std::chrono::seconds(60);
+  const ProcessResult r = run_process(spec);
+  ASSERT_TRUE(r.succeeded()) << describe_end(r);
+  const json cmp = read(dir_ / "cmp.json");
+  std::set<std::string> paired;
+  for (const auto& row : cmp["rows"]) {
+    paired.insert(row["scenario"].get<std::string>() + " " + row["params"].dump());
+  }
+  std::size_t quick_rows = 0;
+  for (const auto& q : quick["results"]) {
+    ++quick_rows;
+    EXPECT_TRUE(paired.count(q["scenario"].get<std::string>() + " " + q["params"].dump()))
+        << "not paired: " << q["scenario"] << " " << q["params"];
+  }
+  EXPECT_GT(quick_rows, 5u);
+  EXPECT_TRUE(cmp["only_in_b"].empty()) << cmp["only_in_b"];
+  EXPECT_FALSE(cmp["run_sizes_differ"].is_null());
+}
+
 }  // namespace allocbench::testing

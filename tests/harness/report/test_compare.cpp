@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/compare_reporter.hpp"
+#include "harness/report/noise.hpp"
 #include "harness/report/schema.hpp"
 #include "harness/report/summary_reporter.hpp"
 
@@ -305,4 +306,102 @@ TEST(Summary, NotComparableRowsAreMarkedAndExplained) {
 }
 
 }  // namespace
+// Issue 14: a quick and a full run of one workload differ in run sizes only; they pair, the
+// text says once that run sizes differ, and rows only one side has are still listed. A declares
+// its run-size parameters; B is an older report that does not (the legacy names apply).
+TEST(Compare, PairsWorkloadsAcrossRunSizes) {
+  auto sized = [](json r, int ops, int samples) {
+    r["params"]["ops"] = ops;
+    r["params"]["samples"] = samples;
+    return r;
+  };
+  json a = report({sized(row("system", "burst", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "floor", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "quick_only", 1, 2, 3, 40), 1000, 100)});
+  a["config"]["run_size_params"] = {{"burst", {"ops", "samples", "batch"}},
+                                    {"floor", {"ops", "samples", "batch"}},
+                                    {"quick_only", {"ops", "samples", "batch"}}};
+  json b = report({sized(row("system", "burst", 2, 4, 6, 40), 5000, 900),
+                   sized(row("system", "floor", 1, 2, 3, 40), 1000, 100),
+                   sized(row("system", "full_only", 1, 2, 3, 40), 5000, 900)});
+  const Comparison c = compare_reports(a, b, "quick.json", "full.json");
+  ASSERT_EQ(c.json["rows"].size(), 2u) << c.text;
+  EXPECT_EQ(c.json["rows"][0]["scenario"], "burst");
+  EXPECT_EQ(c.json["rows"][0]["a_params"]["ops"], 1000);
+  EXPECT_EQ(c.json["rows"][0]["params"]["ops"], 5000);
+  EXPECT_DOUBLE_EQ(c.json["rows"][0]["ratio"].get<double>(), 2.0);
+  EXPECT_EQ(c.json["run_sizes_differ"]["rows"], 1);
+  EXPECT_EQ(c.json["run_sizes_differ"]["params"], json({"ops", "samples"}));
+  EXPECT_EQ(c.json["only_in_a"].size(), 1u);
+  EXPECT_EQ(c.json["only_in_b"].size(), 1u);
+  // Said once, before the table; the params column shows the workload both ran.
+  const std::size_t first = c.text.find("run sizes differ");
+  ASSERT_NE(first, std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("run sizes differ", first + 1), std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("no results in common"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("only in A: system quick_only"), std::string::npos) << c.text;
+  EXPECT_NE(c.text.find("only in B: system full_only"), std::string::npos) << c.text;
+  // A workload parameter that differs is another workload: k=64 against k=128 stays unpaired.
+  json d = b;
+  for (auto& r : d["results"]) r["params"]["k"] = 128;
+  EXPECT_TRUE(compare_reports(a, d, "a", "d").json["rows"].empty());
+}
+
+// Issue 14: compare opens with what differs besides the results; a report without provenance
+// (older ones) reads "not recorded" and nothing throws.
+TEST(Compare, OpensWithWhatDiffers) {
+  json a = report({row("system", "s", 1, 2, 3, 40)});
+  json b = a;
+  a["machine"] = {{"kernel", "Linux 6.1"}, {"timer", {{"overhead_ns", 20.0}}}};
+  b["machine"] = {{"kernel", "Linux 6.18"}, {"timer", {{"overhead_ns", 20.0}}}};
+  b["provenance"] = {{"version", "0.1.0"}, {"commit", "0123456789abcdef"}, {"dirty", true}};
+  b["backends"][0]["version"] = "2.36";
+  b["config"]["mode"] = "quick";
+  const Comparison c = compare_reports(a, b, "a.json", "b.json");
+  for (const char* needle :
+       {"what differs between A and B", "kernel", "Linux 6.18", "0123456789ab (dirty)",
+        "not recorded", "backend system version", "mode"}) {
+    EXPECT_NE(c.text.find(needle), std::string::npos) << needle << "\n" << c.text;
+  }
+  EXPECT_EQ(c.text.find("timer overhead"), std::string::npos) << c.text;  // the same on both
+  EXPECT_TRUE(c.text.find("what differs") < c.text.find("backend  scenario")) << c.text;
+  EXPECT_FALSE(c.json["differences"]["differ"].empty());
+}
+
+// Issue 14: the floor is the run's control. Its spread across backends and repetitions is the
+// noise level; the summary states it first, warns above the threshold, and marks ratios within
+// it; compare marks rows within the larger of the two reports' noise.
+TEST(Noise, FloorSpreadIsTheRunsNoise) {
+  json r =
+      report({row("system", "floor", 90, 100, 110, 10), row("bounded", "floor", 118, 120, 122, 10),
+              row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40),
+              row("jemalloc", "churn", 19, 20, 21, 40)});
+  r["config"]["noise_threshold_pct"] = 5.0;
+  const NoiseLevel n = floor_noise(r);
+  ASSERT_TRUE(n.available);
+  EXPECT_NEAR(*n.across_backends, 20.0 / 110.0, 1e-12);  // medians 100 and 120
+  EXPECT_NEAR(*n.across_repetitions, 0.2, 1e-12);        // system: (110 - 90) / 100
+  EXPECT_NEAR(n.level, 0.2, 1e-12);
+  EXPECT_TRUE(within_noise(1.1, n));
+  EXPECT_TRUE(within_noise(1 / 1.1, n));
+  EXPECT_FALSE(within_noise(2.0, n));
+  const std::string s = format_summary(r);
+  EXPECT_EQ(s.rfind("noise: 20.0%", 0), 0u) << s;
+  EXPECT_NE(s.find("warning: the noise (20.0%) exceeds --noise-threshold 5.0%"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("1.10x~"), std::string::npos) << s;  // bounded churn vs system: within
+  EXPECT_NE(s.find("2.00x "), std::string::npos) << s;  // jemalloc: a finding, unmarked
+  EXPECT_EQ(s.find("2.00x~"), std::string::npos) << s;
+  const Comparison c = compare_baseline(r, "system");
+  for (const auto& row : c.json["rows"]) {
+    EXPECT_EQ(row["within_noise"].get<bool>(), row["backend"] != "jemalloc") << row.dump();
+  }
+  // Without the control the level is unavailable, and says why; nothing is marked.
+  json no_floor =
+      report({row("system", "churn", 9, 10, 11, 40), row("bounded", "churn", 10, 11, 12, 40)});
+  EXPECT_FALSE(floor_noise(no_floor).available);
+  EXPECT_NE(format_summary(no_floor).find("noise: unavailable"), std::string::npos);
+  EXPECT_EQ(format_summary(no_floor).find("x~"), std::string::npos);
+}
+
 }  // namespace allocbench
