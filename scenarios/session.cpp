@@ -67,47 +67,41 @@ void Session::merge(const Session& o) {
   if (o.perf_total_) accumulate(*o.perf_total_);
 }
 
-nlohmann::json Session::result_json(std::string_view scenario, double wall_ns) const {
-  using nlohmann::json;
-  json r;
-  r["scenario"] = scenario;
-  r["params"] = params_;
+Measurement Session::result(std::string_view scenario, double wall_ns) const {
+  Measurement m;
+  m.scenario = scenario;
+  m.params = params_;
   // The batch size shapes only the batched histogram; it goes with it, so results keep their
   // identity (scenario + workload params) across batch sizes and older reports.
-  r["params"].erase("batch");
-  r["ops"] = ops_;
-  r["elapsed_ns"] = timed_ns();
-  r["wall_ns"] = wall_ns;
+  m.params.erase("batch");
+  m.ops = ops_;
+  m.elapsed_ns = timed_ns();
+  m.wall_ns = wall_ns;
   const double secs = timed_ns() / 1e9;
-  r["ops_per_sec"] = secs > 0 ? json(static_cast<double>(ops_) / secs) : json(nullptr);
-  r["latency_histogram"] = hist_.to_json();
-  r["latency_of"] = latency_of_;
+  if (secs > 0) m.ops_per_sec = static_cast<double>(ops_) / secs;
+  m.latency = hist_;
+  m.latency_of = latency_of_;
   if (batched_ops_ && batched_.count()) {
-    r["latency_batched_histogram"] = batched_.to_json();
-    r["latency_batch"] = batched_ops_;
+    m.latency_batched = batched_;
+    m.latency_batch = batched_ops_;
   } else {
-    r["latency_batched_unavailable"] = batched_unavailable_.empty()
-                                           ? "this scenario records no batched latency"
-                                           : batched_unavailable_;
+    m.latency_batched_unavailable = batched_unavailable_.empty()
+                                        ? "this scenario records no batched latency"
+                                        : batched_unavailable_;
   }
-  r["frame_size_bytes"] = frame_size_ ? json(frame_size_) : json(nullptr);
+  if (frame_size_) m.frame_size_bytes = frame_size_;
   const double ops = ops_ ? static_cast<double>(ops_) : 1.0;
   if (alloc_counter::enabled()) {
-    r["allocations_per_op"] = static_cast<double>(global_allocs_) / ops;
+    m.allocations_per_op = static_cast<double>(global_allocs_) / ops;
   } else {
-    r["allocations_per_op"] = nullptr;
-    r["allocations_unavailable"] = "global operator new is not instrumented in this build";
+    m.allocations_unavailable = "global operator new is not instrumented in this build";
   }
-  r["backend_allocations_per_op"] = static_cast<double>(backend_allocs_) / ops;
-  r["memory"] = {{"requested_bytes", peak_requested_},
-                 {"reserved_bytes", reserved_known_ ? json(peak_reserved_) : json(nullptr)}};
-  if (cache_sim_) {
-    r["cache"] = {{"source", "callgrind"}, {"label", label_}};
-  } else {
-    r["cache"] = cache_json(perf_, perf_total_, ops_);
-  }
-  if (!extra_.empty()) r["extra"] = extra_;
-  return r;
+  m.backend_allocations_per_op = static_cast<double>(backend_allocs_) / ops;
+  m.requested_bytes = peak_requested_;
+  if (reserved_known_) m.reserved_bytes = peak_reserved_;
+  m.cache = cache_sim_ ? CacheFigures::callgrind(label_) : cache_figures(perf_, perf_total_, ops_);
+  m.extra = extra_;
+  return m;
 }
 
 }  // namespace allocbench

@@ -20,6 +20,7 @@
 #include "harness/probes/alloc_counter.hpp"
 #include "harness/probes/callgrind.hpp"
 #include "harness/probes/histogram.hpp"
+#include "harness/probes/measurement.hpp"
 #include "harness/probes/perf_counters.hpp"
 #include "harness/probes/timer.hpp"
 #include "runtime/frame_alloc.hpp"
@@ -118,8 +119,8 @@ class Session {
 
   // Folds another thread's session of the same scenario into this one.
   void merge(const Session& other);
-  // The result object of the worker protocol, minus memory (the runner adds it).
-  nlohmann::json result_json(std::string_view scenario, double wall_ns) const;
+  // What the scenario measured, minus the process's memory and identity (the runner adds them).
+  Measurement result(std::string_view scenario, double wall_ns) const;
   std::uint64_t ops() const noexcept { return ops_; }
   double timed_ns() const noexcept { return ticks_to_ns(timed_ticks_, cal_); }
 

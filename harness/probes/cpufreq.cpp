@@ -6,7 +6,6 @@
 namespace allocbench {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -15,44 +14,38 @@ bool read_line(const fs::path& p, std::string& out) {
   return static_cast<bool>(in && std::getline(in, out));
 }
 
-json unavailable(const std::string& why) {
-  return {{"source", "unavailable"}, {"reason", why}};
-}
+}  // namespace
 
-json governors(const fs::path& root) {
-  json out = json::object();
+CpuFreqInfo cpufreq_info(const fs::path& root) {
+  CpuFreqInfo info;
   std::error_code ec;
   for (int cpu = 0;; ++cpu) {
     const fs::path dir = root / ("cpu" + std::to_string(cpu));
     if (!fs::exists(dir, ec)) break;
     std::string g;
-    if (read_line(dir / "cpufreq" / "scaling_governor", g)) out["cpu" + std::to_string(cpu)] = g;
+    if (read_line(dir / "cpufreq" / "scaling_governor", g)) {
+      info.governors.emplace_back("cpu" + std::to_string(cpu), g);
+    }
   }
-  if (out.empty()) {
-    return unavailable("no " + (root / "cpu0" / "cpufreq" / "scaling_governor").string() +
-                       " (no cpufreq driver: usual in a VM, where the host sets the frequency)");
+  if (info.governors.empty()) {
+    info.governors_unavailable =
+        "no " + (root / "cpu0" / "cpufreq" / "scaling_governor").string() +
+        " (no cpufreq driver: usual in a VM, where the host sets the frequency)";
   }
-  return out;
-}
-
-json boost(const fs::path& root) {
   std::string v;
-  // acpi-cpufreq and amd-pstate: 1 = boost on.
   if (read_line(root / "cpufreq" / "boost", v)) {
-    return {{"enabled", v == "1"}, {"source", (root / "cpufreq" / "boost").string()}};
+    // acpi-cpufreq and amd-pstate: 1 = boost on.
+    info.boost = v == "1";
+    info.boost_source = (root / "cpufreq" / "boost").string();
+  } else if (read_line(root / "intel_pstate" / "no_turbo", v)) {
+    // intel_pstate: no_turbo 1 = boost off.
+    info.boost = v == "0";
+    info.boost_source = (root / "intel_pstate" / "no_turbo").string();
+  } else {
+    info.boost_unavailable = "neither " + (root / "cpufreq" / "boost").string() + " nor " +
+                             (root / "intel_pstate" / "no_turbo").string() + " exists";
   }
-  // intel_pstate: no_turbo 1 = boost off.
-  if (read_line(root / "intel_pstate" / "no_turbo", v)) {
-    return {{"enabled", v == "0"}, {"source", (root / "intel_pstate" / "no_turbo").string()}};
-  }
-  return unavailable("neither " + (root / "cpufreq" / "boost").string() + " nor " +
-                     (root / "intel_pstate" / "no_turbo").string() + " exists");
-}
-
-}  // namespace
-
-json cpufreq_info(const fs::path& root) {
-  return {{"governors", governors(root)}, {"boost", boost(root)}};
+  return info;
 }
 
 }  // namespace allocbench

@@ -6,13 +6,22 @@
 #pragma once
 
 #include <filesystem>
-
-#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace allocbench {
 
-// {"governors": {"cpu0": "performance", ...}, "boost": {"enabled": bool, "source": path}} or
-// parts of it as {"source": "unavailable", "reason": ...}. root: /sys/devices/system/cpu.
-nlohmann::json cpufreq_info(const std::filesystem::path& root = "/sys/devices/system/cpu");
+struct CpuFreqInfo {
+  std::vector<std::pair<std::string, std::string>> governors;  // ("cpu0", "performance"), ...
+  std::string governors_unavailable;                           // why governors is empty
+  std::optional<bool> boost;      // the boost (turbo) switch, when a file tells
+  std::string boost_source;       // the file that told
+  std::string boost_unavailable;  // why boost is empty
+};
+
+// root: /sys/devices/system/cpu. Serialised by harness/report/probe_json.
+CpuFreqInfo cpufreq_info(const std::filesystem::path& root = "/sys/devices/system/cpu");
 
 }  // namespace allocbench

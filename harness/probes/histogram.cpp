@@ -5,8 +5,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 namespace allocbench {
 
 Histogram::Histogram(std::string unit) : counts_(kIndexCount, 0), unit_(std::move(unit)) {}
@@ -49,19 +47,12 @@ std::uint64_t Histogram::value_at_percentile(double p) const noexcept {
   return max_;
 }
 
-nlohmann::json Histogram::to_json() const {
-  nlohmann::json buckets = nlohmann::json::array();
+std::vector<std::pair<std::size_t, std::uint64_t>> Histogram::nonzero_buckets() const {
+  std::vector<std::pair<std::size_t, std::uint64_t>> out;
   for (std::size_t i = 0; i < kIndexCount; ++i) {
-    if (counts_[i]) buckets.push_back({i, counts_[i]});
+    if (counts_[i]) out.emplace_back(i, counts_[i]);
   }
-  return {{"scheme", kScheme},
-          {"sub_bucket_bits", kSubBucketBits},
-          {"index_count", kIndexCount},
-          {"unit", unit_},
-          {"count", total_},
-          {"min", min()},
-          {"max", max_},
-          {"buckets", std::move(buckets)}};
+  return out;
 }
 
 namespace {
@@ -70,50 +61,16 @@ namespace {
   throw std::invalid_argument("histogram JSON: " + why);
 }
 
-std::uint64_t unsigned_field(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) reject(std::string("missing \"") + key + "\"");
-  if (!it->is_number_unsigned()) {
-    // A non-negative integer parsed as signed is still fine; anything else is not.
-    if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-      return static_cast<std::uint64_t>(it->get<std::int64_t>());
-    }
-    reject(std::string("\"") + key + "\" is not a non-negative integer");
-  }
-  return it->get<std::uint64_t>();
-}
-
 }  // namespace
 
-Histogram Histogram::from_json(const nlohmann::json& j) {
-  if (!j.is_object()) reject("not an object");
-  auto scheme = j.find("scheme");
-  if (scheme == j.end() || !scheme->is_string() || scheme->get<std::string>() != kScheme) {
-    reject(std::string("scheme is not \"") + kScheme + "\"");
-  }
-  if (unsigned_field(j, "sub_bucket_bits") != kSubBucketBits ||
-      unsigned_field(j, "index_count") != kIndexCount) {
-    reject("layout (sub_bucket_bits, index_count) differs from this build's (" +
-           std::to_string(kSubBucketBits) + ", " + std::to_string(kIndexCount) + ")");
-  }
-  auto unit = j.find("unit");
-  if (unit == j.end() || !unit->is_string()) reject("missing or non-string \"unit\"");
-  const std::string u = unit->get<std::string>();
-  if (u != kUnitTicks && u != kUnitNs16) reject("unknown unit \"" + u + "\"");
-
-  Histogram h(u);
-  const std::uint64_t count = unsigned_field(j, "count");
-  const std::uint64_t min = unsigned_field(j, "min");
-  const std::uint64_t max = unsigned_field(j, "max");
-  auto buckets = j.find("buckets");
-  if (buckets == j.end() || !buckets->is_array()) reject("missing or non-array \"buckets\"");
+Histogram Histogram::from_parts(const std::string& unit,
+                                const std::vector<std::pair<std::uint64_t, std::uint64_t>>& buckets,
+                                std::uint64_t count, std::uint64_t min, std::uint64_t max) {
+  if (unit != kUnitTicks && unit != kUnitNs16) reject("unknown unit \"" + unit + "\"");
+  Histogram h(unit);
   std::uint64_t sum = 0;
   std::size_t first = kIndexCount, last = 0;
-  for (const auto& b : *buckets) {
-    if (!b.is_array() || b.size() != 2) reject("a bucket is not an [index, count] pair");
-    const auto index_json = nlohmann::json{{"i", b[0]}, {"n", b[1]}};
-    const std::uint64_t index = unsigned_field(index_json, "i");
-    const std::uint64_t n = unsigned_field(index_json, "n");
+  for (const auto& [index, n] : buckets) {
     if (index >= kIndexCount) reject("bucket index " + std::to_string(index) + " out of range");
     if (n == 0) reject("bucket " + std::to_string(index) + " has a zero count");
     if (h.counts_[index]) reject("bucket " + std::to_string(index) + " appears twice");

@@ -19,9 +19,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace allocbench {
 
@@ -63,12 +62,15 @@ class Histogram {
   std::uint64_t count() const noexcept { return total_; }
   const std::string& unit() const noexcept { return unit_; }
 
-  // Sparse: {"scheme", "sub_bucket_bits", "index_count", "unit", "count", "min", "max",
-  //          "buckets": [[index, count], ...]} with only non-zero buckets, in index order.
-  nlohmann::json to_json() const;
-  // Throws std::invalid_argument naming what is wrong: another layout, a missing or mistyped
-  // field, an index out of range, or counts that disagree with "count".
-  static Histogram from_json(const nlohmann::json& j);
+  // The non-zero buckets as (index, count), in index order: what a serialised histogram holds
+  // (harness/report/probe_json).
+  std::vector<std::pair<std::size_t, std::uint64_t>> nonzero_buckets() const;
+  // The histogram those parts describe. Throws std::invalid_argument naming what is
+  // inconsistent: an unknown unit, an index out of range or repeated, a zero count, counts that
+  // do not sum to `count`, min/max outside the first/last bucket.
+  static Histogram from_parts(const std::string& unit,
+                              const std::vector<std::pair<std::uint64_t, std::uint64_t>>& buckets,
+                              std::uint64_t count, std::uint64_t min, std::uint64_t max);
 
   static constexpr std::size_t index_of(std::uint64_t v) noexcept {
     // Forcing the low kSubBucketBits + 1 bits on makes every v < 2 * kSubBuckets land in bucket 0.

@@ -88,40 +88,20 @@ CpuInfo cpu_info() {
   return info;
 }
 
-struct CacheInfo {
-  int level = 0;
-  std::string type;
-  std::size_t size_bytes = 0;
-  int ways = 0;
-  int line_bytes = 0;
-};
-
-std::vector<CacheInfo> read_caches() {
-  std::vector<CacheInfo> list;
+std::vector<CacheLevel> read_caches() {
+  std::vector<CacheLevel> list;
   const fs::path dir = "/sys/devices/system/cpu/cpu0/cache";
   std::error_code ec;
   for (int i = 0;; ++i) {
     const fs::path index = dir / ("index" + std::to_string(i));
     if (!fs::exists(index, ec)) break;
-    CacheInfo c;
+    CacheLevel c;
     c.level = parse_int(read_line(index / "level"));
     c.type = read_line(index / "type");
     c.size_bytes = parse_size(read_line(index / "size"));
     c.ways = parse_int(read_line(index / "ways_of_associativity"));
     c.line_bytes = parse_int(read_line(index / "coherency_line_size"));
     list.push_back(std::move(c));
-  }
-  return list;
-}
-
-nlohmann::json caches_json() {
-  nlohmann::json list = nlohmann::json::array();
-  for (const CacheInfo& c : read_caches()) {
-    list.push_back({{"level", c.level},
-                    {"type", c.type},
-                    {"size_bytes", c.size_bytes},
-                    {"ways", c.ways},
-                    {"line_bytes", c.line_bytes}});
   }
   return list;
 }
@@ -147,7 +127,7 @@ std::string compiler() {
 LastLevelCache last_level_cache() {
   LastLevelCache llc;
   int best_level = 0;
-  for (const CacheInfo& c : read_caches()) {
+  for (const CacheLevel& c : read_caches()) {
     if (c.type == "Instruction") continue;
     if (c.size_bytes > 0 && c.level >= best_level) {
       best_level = c.level;
@@ -166,42 +146,30 @@ LastLevelCache last_level_cache() {
   return llc;
 }
 
-nlohmann::json machine_info() {
+MachineInfo machine_info() {
   const CpuInfo cpu = cpu_info();
-  const TimerCalibration& cal = calibrate_timer();
   const PerfCounters perf = PerfCounters::open();
-  const LastLevelCache llc = last_level_cache();
-
-  nlohmann::json m;
-  m["cpu_model"] = cpu.model;
-  m["cores"] = cpu.logical;
-  m["physical_cores"] = cpu.physical > 0 ? nlohmann::json(cpu.physical) : nlohmann::json();
-  m["caches"] = caches_json();
-  m["last_level_cache"] = {{"bytes", llc.bytes}, {"known", llc.known}, {"note", llc.note}};
-  m["kernel"] = kernel();
-  m["compiler"] = compiler();
-  m["flags"] = ALLOCBENCH_CXX_FLAGS;
+  MachineInfo m;
+  m.cpu_model = cpu.model;
+  m.cores = cpu.logical;
+  if (cpu.physical > 0) m.physical_cores = cpu.physical;
+  m.caches = read_caches();
+  m.last_level_cache = last_level_cache();
+  m.kernel = kernel();
+  m.compiler = compiler();
+  m.flags = ALLOCBENCH_CXX_FLAGS;
+  m.timer = calibrate_timer();
   // Ticks are TSC cycles only with the rdtscp source; otherwise there is no TSC rate to give.
-  const bool tsc = cycle_clock::active_source() == cycle_clock::Source::kRdtscp;
-  m["tsc_ghz"] = tsc ? nlohmann::json(cal.ticks_per_ns) : nlohmann::json();
-  m["timer"] = {{"source", cal.source},
-                {"overhead_ns", cal.overhead_ns},
-                {"overhead_ticks", cal.overhead_ticks},
-                {"resolution_ns", cal.resolution_ns},
-                {"resolution_ticks", cal.resolution_ticks},
-                {"invariant_tsc", cal.invariant_tsc},
-                {"constant_tsc", cal.constant_tsc},
-                {"nonstop_tsc", cal.nonstop_tsc},
-                {"calibration",
-                 {{"reference", "CLOCK_MONOTONIC_RAW"},
-                  {"rounds", cal.rounds},
-                  {"round_ms", cal.round_ms},
-                  {"rate_spread", cal.rate_spread}}}};
-  m["hw_counters"] = {
-      {"available", perf.available()},
-      {"reason", perf.available() ? nlohmann::json() : nlohmann::json(perf.reason())}};
-  if (perf.available()) m["hw_counters"]["llc_event"] = perf.llc_event();
-  m["cpufreq"] = cpufreq_info();
+  if (cycle_clock::active_source() == cycle_clock::Source::kRdtscp) {
+    m.tsc_ghz = m.timer.ticks_per_ns;
+  }
+  m.hw_counters.available = perf.available();
+  if (perf.available()) {
+    m.hw_counters.llc_event = perf.llc_event();
+  } else {
+    m.hw_counters.reason = perf.reason();
+  }
+  m.cpufreq = cpufreq_info();
   return m;
 }
 

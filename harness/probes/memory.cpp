@@ -74,15 +74,4 @@ PeakRssReset reset_peak_rss() {
   return r;
 }
 
-nlohmann::json to_json(const MemorySample& s) {
-  nlohmann::json j;
-  j["peak_rss_bytes"] = s.peak_rss_bytes ? nlohmann::json(*s.peak_rss_bytes) : nlohmann::json();
-  j["current_rss_bytes"] =
-      s.current_rss_bytes ? nlohmann::json(*s.current_rss_bytes) : nlohmann::json();
-  j["minor_faults"] = s.minor_faults;
-  j["major_faults"] = s.major_faults;
-  if (!s.unavailable_reason.empty()) j["unavailable_reason"] = s.unavailable_reason;
-  return j;
-}
-
 }  // namespace allocbench

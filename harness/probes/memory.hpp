@@ -8,8 +8,6 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 namespace allocbench {
 
 struct MemorySample {
@@ -29,9 +27,5 @@ struct PeakRssReset {
 
 // Writes "5" to /proc/self/clear_refs (Linux >= 4.0), which sets VmHWM back to the current RSS.
 PeakRssReset reset_peak_rss();
-
-// {"peak_rss_bytes", "current_rss_bytes", "minor_faults", "major_faults"}; a field that could not
-// be read is null and "unavailable_reason" says why.
-nlohmann::json to_json(const MemorySample& sample);
 
 }  // namespace allocbench

@@ -175,31 +175,29 @@ std::optional<PerfCounts> PerfCounters::read() const {
   return c;
 }
 
-nlohmann::json cache_json(const PerfCounters& counters, const std::optional<PerfCounts>& counts,
-                          std::uint64_t ops) {
-  nlohmann::json j;
+CacheFigures cache_figures(const PerfCounters& counters, const std::optional<PerfCounts>& counts,
+                           std::uint64_t ops) {
+  CacheFigures f;
   if (!counters.available()) {
-    j["source"] = "unavailable";
-    j["reason"] = counters.reason();
-    return j;
+    f.reason = counters.reason();
+    return f;
   }
   if (!counts || ops == 0) {
-    j["source"] = "unavailable";
-    j["reason"] = !counts ? "perf counter group was never scheduled or could not be read"
-                          : "no operations were measured";
-    return j;
+    f.reason = !counts ? "perf counter group was never scheduled or could not be read"
+                       : "no operations were measured";
+    return f;
   }
   const auto per_op = [ops](std::uint64_t v) {
     return static_cast<double>(v) / static_cast<double>(ops);
   };
-  j["source"] = "hw";
-  j["l1d_misses_per_op"] = per_op(counts->l1d_read_misses);
-  j["llc_misses_per_op"] = per_op(counts->llc_misses);
-  j["instructions_per_op"] = per_op(counts->instructions);
-  j["cycles_per_op"] = per_op(counts->cycles);
-  j["llc_event"] = counters.llc_event();
-  j["running_fraction"] = counts->running_fraction;
-  return j;
+  f.source = CacheFigures::Source::kHw;
+  f.l1d_misses_per_op = per_op(counts->l1d_read_misses);
+  f.llc_misses_per_op = per_op(counts->llc_misses);
+  f.instructions_per_op = per_op(counts->instructions);
+  f.cycles_per_op = per_op(counts->cycles);
+  f.llc_event = counters.llc_event();
+  f.running_fraction = counts->running_fraction;
+  return f;
 }
 
 }  // namespace allocbench

@@ -4,15 +4,14 @@
 // at perf_event_paranoid 2.
 //
 // Many VMs expose no hardware PMU: open() then reports unavailable with the errno text and the
-// paranoid level, read() returns nothing, and cache_json() says "unavailable" with that reason -
+// paranoid level, read() returns nothing, and cache_figures() says "unavailable" with that reason -
 // never counts of zero.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <utility>
 
 namespace allocbench {
 
@@ -60,9 +59,32 @@ class PerfCounters {
   std::string llc_event_;
 };
 
-// The report's "cache" object for `ops` operations: {"source": "hw", "l1d_misses_per_op", ...}
-// when `counts` holds a measurement, else {"source": "unavailable", "reason": ...}.
-nlohmann::json cache_json(const PerfCounters& counters, const std::optional<PerfCounts>& counts,
-                          std::uint64_t ops);
+// A result's cache figures per operation (the report's "cache", serialised by
+// harness/report/probe_json): hardware counts, a label for callgrind to fill in later, or
+// unavailable with the reason.
+struct CacheFigures {
+  enum class Source { kHw, kCallgrind, kUnavailable };
+  Source source = Source::kUnavailable;
+  std::string reason;  // kUnavailable: why
+  std::string label;   // kCallgrind: the dump's label, which the driver turns into figures
+  // kHw: per operation, scaled for multiplexing.
+  double l1d_misses_per_op = 0;
+  double llc_misses_per_op = 0;
+  double instructions_per_op = 0;
+  double cycles_per_op = 0;
+  std::string llc_event;
+  double running_fraction = 1.0;
+
+  static CacheFigures callgrind(std::string label) {
+    CacheFigures f;
+    f.source = Source::kCallgrind;
+    f.label = std::move(label);
+    return f;
+  }
+};
+
+// The figures for `ops` operations when `counts` holds a measurement, else unavailable with why.
+CacheFigures cache_figures(const PerfCounters& counters, const std::optional<PerfCounts>& counts,
+                           std::uint64_t ops);
 
 }  // namespace allocbench

@@ -7,6 +7,7 @@
 
 #include "harness/probes/histogram.hpp"
 #include "harness/report/json_access.hpp"
+#include "harness/report/probe_json.hpp"
 #include "harness/report/statistics.hpp"
 
 namespace allocbench {
@@ -129,7 +130,7 @@ void merge_batched(const Group& g, const MergeOptions& o, json& out) {
       out["latency_batched_cycles"] = unavailable(why);
       return;
     }
-    per_rep.push_back(Histogram::from_json(*h));
+    per_rep.push_back(histogram_from_json(*h));
     if (const json* b = json_at(*r, {"latency_batch"}); b && b->is_number()) batch = *b;
   }
   Histogram merged(per_rep.front().unit());
@@ -147,7 +148,7 @@ json merge_group(const std::string& backend, const Group& g, const MergeOptions&
   std::vector<Histogram> per_rep;
   for (const json* r : g.reps) {
     samples.push_back((*r)["ops_per_sec"].get<double>());
-    per_rep.push_back(Histogram::from_json((*r)["latency_histogram"]));
+    per_rep.push_back(histogram_from_json((*r)["latency_histogram"]));
   }
   Histogram merged(per_rep.front().unit());
   for (const auto& h : per_rep) merged.merge(h);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/probes/histogram.hpp"
+#include "harness/report/probe_json.hpp"
 
 namespace allocbench {
 
@@ -65,13 +66,13 @@ std::string check_run_output(const json& j) {
       return e;
     }
     try {
-      (void)Histogram::from_json(r["latency_histogram"]);
+      (void)histogram_from_json(r["latency_histogram"]);
     } catch (const std::invalid_argument& ex) {
       return at + "latency_histogram: " + ex.what();
     }
     if (r.contains("latency_batched_histogram")) {
       try {
-        (void)Histogram::from_json(r["latency_batched_histogram"]);
+        (void)histogram_from_json(r["latency_batched_histogram"]);
       } catch (const std::invalid_argument& ex) {
         return at + "latency_batched_histogram: " + ex.what();
       }

@@ -20,6 +20,8 @@
 #include "allocators/backend.hpp"
 #include "allocators/malloc_provider.hpp"
 #include "harness/probes/machine.hpp"
+#include "harness/probes/worker_protocol.hpp"
+#include "harness/report/probe_json.hpp"
 #include "harness/run_limits.hpp"
 #include "harness/worker/scenario_runner.hpp"
 #include "scenarios/scenario.hpp"
@@ -52,36 +54,25 @@ std::uint64_t in_range(const std::string& flag, const std::string& text, std::ui
   usage(range_error(flag, text, max));
 }
 
-nlohmann::json backend_json() {
-  nlohmann::json tuning = nlohmann::json::object();
-  for (const auto& [k, v] : TaskBackend::tuning()) tuning[k] = v;
-  return {{"name", ALLOCBENCH_BACKEND_NAME},
-          {"library", TaskBackend::library()},
-          {"version", TaskBackend::version()},
-          {"malloc_provider", malloc_provider()},
-          {"reclaims_frees", TaskBackend::kReclaimsFrees},
-          {"tuning", tuning}};
+BackendInfo backend_info() {
+  return {ALLOCBENCH_BACKEND_NAME, TaskBackend::library(),      TaskBackend::version(),
+          malloc_provider(),       TaskBackend::kReclaimsFrees, TaskBackend::tuning()};
 }
 
-nlohmann::json scenarios_json() {
-  nlohmann::json out = nlohmann::json::array();
+WorkerInfo worker_info() {
+  WorkerInfo w{backend_info(), {}};
   for (const auto& s : all_scenarios()) {
-    nlohmann::json params = nlohmann::json::array();
+    ScenarioInfo& info = w.scenarios.emplace_back();
+    info.name = s.name;
+    info.description = s.description;
+    info.uses_threads = s.uses_threads;
+    info.in_cache_sim_suite = s.in_cache_sim_suite;
+    info.reuses_freed_frames = s.reuses_freed_frames;
     for (const auto& p : s.params) {
-      params.push_back({{"name", p.name},
-                        {"description", p.description},
-                        {"quick", p.quick},
-                        {"full", p.full},
-                        {"run_size", p.run_size}});
+      info.params.push_back({p.name, p.description, p.quick, p.full, p.run_size});
     }
-    out.push_back({{"name", s.name},
-                   {"description", s.description},
-                   {"uses_threads", s.uses_threads},
-                   {"in_cache_sim_suite", s.in_cache_sim_suite},
-                   {"reuses_freed_frames", s.reuses_freed_frames},
-                   {"params", params}});
   }
-  return out;
+  return w;
 }
 
 // `run`'s arguments as given, checked by run_command.
@@ -120,12 +111,11 @@ int run_command(const RunArgs& a) {
     }
     specs.push_back(s);
   }
-  nlohmann::json results = nlohmann::json::array();
+  WorkerRun out{backend_info(), {}};
   for (const ScenarioSpec* s : specs) {
-    for (auto& r : run_scenario(*s, o)) results.push_back(std::move(r));
+    for (auto& r : run_scenario(*s, o)) out.results.push_back(std::move(r));
   }
-  nlohmann::json out = {{"backend", backend_json()}, {"results", results}};
-  std::cout << out.dump() << std::endl;
+  std::cout << to_json(out).dump() << std::endl;
   return 0;
 }
 
@@ -157,13 +147,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (*info) {
-      auto j = backend_json();
-      j["scenarios"] = scenarios_json();
-      std::cout << j.dump() << std::endl;
+      std::cout << to_json(worker_info()).dump() << std::endl;
       return 0;
     }
     if (*machine) {
-      std::cout << machine_info().dump() << std::endl;
+      std::cout << to_json(machine_info()).dump() << std::endl;
       return 0;
     }
     return run_command(args);

@@ -55,11 +55,11 @@ std::string cpus_allowed() {
 
 }  // namespace
 
-std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOptions& o) {
+std::vector<Measurement> run_scenario(const ScenarioSpec& spec, const RunOptions& o) {
   // Parameter sets this process ran before the current one: the driver starts a fresh process
   // for each, so 0 is expected; the report keeps it as evidence (README, "Isolation").
   static std::uint64_t earlier_runs = 0;
-  std::vector<nlohmann::json> out;
+  std::vector<Measurement> out;
   const int threads = spec.uses_threads ? o.threads : 1;
   for (Params p : grid(spec, o)) {
     if (o.cache_sim) p = for_cache_sim(p);
@@ -94,25 +94,24 @@ std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOpti
     const double wall_ns =
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     const MemorySample after = read_memory();
-    nlohmann::json r = sessions[0].result_json(spec.name, wall_ns);
-    if (threads > 1) r["params"]["threads"] = threads;
-    nlohmann::json& mem = r["memory"];
-    mem["peak_rss_bytes"] = after.peak_rss_bytes ? nlohmann::json(*after.peak_rss_bytes) : nullptr;
-    mem["peak_rss_reset"] = reset.ok;
-    if (!reset.ok) mem["peak_rss_note"] = "process-wide peak (reset failed: " + reset.detail + ")";
-    mem["minor_faults"] = after.minor_faults - before.minor_faults;
-    mem["major_faults"] = after.major_faults - before.major_faults;
-    if (!after.unavailable_reason.empty()) mem["unavailable_reason"] = after.unavailable_reason;
+    Measurement r = sessions[0].result(spec.name, wall_ns);
+    if (threads > 1) r.threads = threads;
+    Measurement::Process& proc = r.process.emplace();
+    proc.memory = after;
+    proc.memory.minor_faults = after.minor_faults - before.minor_faults;
+    proc.memory.major_faults = after.major_faults - before.major_faults;
+    proc.peak_rss_reset = reset.ok;
+    if (!reset.ok) proc.peak_rss_note = "process-wide peak (reset failed: " + reset.detail + ")";
+    proc.pid = static_cast<std::int64_t>(::getpid());
+    proc.earlier_runs = earlier_runs;
+    proc.cpus_allowed = cpus_allowed();
     if (!TaskBackend::kReclaimsFrees && spec.reuses_freed_frames) {
-      r["not_comparable"] = std::string(TaskBackend::name()) +
-                            " never reuses a freed frame, and this scenario frees frames and "
-                            "spawns again: every spawn takes new memory (a pointer bump plus "
-                            "first-touch page faults) and its memory grows with the operation "
-                            "count";
+      r.not_comparable = std::string(TaskBackend::name()) +
+                         " never reuses a freed frame, and this scenario frees frames and "
+                         "spawns again: every spawn takes new memory (a pointer bump plus "
+                         "first-touch page faults) and its memory grows with the operation "
+                         "count";
     }
-    r["process"] = {{"pid", static_cast<std::int64_t>(::getpid())},
-                    {"earlier_runs", earlier_runs},
-                    {"cpus_allowed", cpus_allowed()}};
     ++earlier_runs;
     out.push_back(std::move(r));
   }

@@ -1,12 +1,12 @@
 // Runs one scenario over its parameter grid in this process: the memory probe around each
-// parameter set, one thread per independent runtime when asked, one result object per set.
+// parameter set, one thread per independent runtime when asked, one Measurement per set.
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "harness/probes/measurement.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace allocbench {
@@ -19,6 +19,6 @@ struct RunOptions {
   std::map<std::string, std::int64_t> overrides;  // --param name=value
 };
 
-std::vector<nlohmann::json> run_scenario(const ScenarioSpec& spec, const RunOptions& o);
+std::vector<Measurement> run_scenario(const ScenarioSpec& spec, const RunOptions& o);
 
 }  // namespace allocbench

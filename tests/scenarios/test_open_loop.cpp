@@ -3,6 +3,7 @@
 // and a growing latency instead of hanging, and the scenario reports what it ran. Timing on a
 // shared 2-core VM is noisy: the assertions are about structure and orders of magnitude.
 #include <gtest/gtest.h>
+#include "harness/report/probe_json.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -157,7 +158,7 @@ nlohmann::json run_scenario_with(Params p) {
   const ScenarioSpec* spec = find_scenario("open_loop");
   if (spec == nullptr) throw std::logic_error("open_loop is not registered");
   spec->run(s);
-  return s.result_json("open_loop", 0);
+  return to_json(s.result("open_loop", 0));
 }
 
 Params small_params(std::int64_t heap) {
@@ -174,7 +175,7 @@ TEST(OpenLoopScenario, ReportsRatesLatencyAndTheServiceHeap) {
   EXPECT_GT(ol["achieved_rate_per_s"].get<double>(), 0);
   EXPECT_EQ(ol["completed"], 4000);
   EXPECT_EQ(ol["latency_by_quarter_ns"].size(), 4u);
-  const Histogram h = Histogram::from_json(r["latency_histogram"]);
+  const Histogram h = histogram_from_json(r["latency_histogram"]);
   EXPECT_EQ(h.count(), 4000u);
   EXPECT_GT(r["ops_per_sec"].get<double>(), 0);
   const auto& sh = r["extra"]["service_heap"];

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
+#include "harness/report/probe_json.hpp"
 
 #include <ctime>
 
@@ -93,7 +94,7 @@ json result(const std::string& name, const std::string& scenario, json params, d
           {"ops", 1000},
           {"elapsed_ns", 1000.0 / ops * 1e9},
           {"ops_per_sec", ops},
-          {"latency_histogram", h.to_json()},
+          {"latency_histogram", to_json(h)},
           {"memory", {{"peak_rss_bytes", 1 << 20}, {"minor_faults", 3}}},
           {"allocations_per_op", 0.0},
           {"backend_allocations_per_op", 1.0},

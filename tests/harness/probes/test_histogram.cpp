@@ -1,4 +1,5 @@
 #include "harness/probes/histogram.hpp"
+#include "harness/report/probe_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -79,7 +80,7 @@ TEST(Histogram, MergeEqualsRecordingBoth) {
     both.record(v);
   }
   a.merge(b);
-  EXPECT_EQ(a.to_json(), both.to_json());
+  EXPECT_EQ(to_json(a), to_json(both));
   for (double p : {1.0, 50.0, 99.0, 99.99}) {
     EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p));
   }
@@ -106,19 +107,19 @@ TEST(Histogram, ExtremesRoundTrip) {
   Histogram h;
   h.record(0);
   h.record(std::numeric_limits<std::uint64_t>::max());
-  const Histogram back = Histogram::from_json(json::parse(h.to_json().dump()));
+  const Histogram back = histogram_from_json(json::parse(to_json(h).dump()));
   EXPECT_EQ(back.min(), 0u);
   EXPECT_EQ(back.max(), std::numeric_limits<std::uint64_t>::max());
-  EXPECT_EQ(back.to_json(), h.to_json());
+  EXPECT_EQ(to_json(back), to_json(h));
 }
 
 TEST(Histogram, JsonRoundTripIsSparseAndExact) {
   Histogram h(Histogram::kUnitNs16);
   for (std::uint64_t v = 1; v < 1'000'000; v = v * 3 + 1) h.record_n(v, v % 7 + 1);
-  const json j = h.to_json();
+  const json j = to_json(h);
   EXPECT_LT(j["buckets"].size(), 20u);
-  const Histogram back = Histogram::from_json(json::parse(j.dump()));
-  EXPECT_EQ(back.to_json(), j);
+  const Histogram back = histogram_from_json(json::parse(j.dump()));
+  EXPECT_EQ(to_json(back), j);
   EXPECT_EQ(back.unit(), "ns16");
   EXPECT_EQ(back.value_at_percentile(99), h.value_at_percentile(99));
 }
@@ -129,7 +130,7 @@ TEST_P(HistogramJsonRejects, Malformed) {
   Histogram h;
   h.record(10);
   h.record(1000);
-  json j = h.to_json();
+  json j = to_json(h);
   const std::string what = GetParam();
   if (what == "not object") j = json::array();
   if (what == "scheme") j["scheme"] = "linear";
@@ -149,7 +150,7 @@ TEST_P(HistogramJsonRejects, Malformed) {
   if (what == "zero count") {
     j["buckets"].push_back({2000, 0});
   }
-  EXPECT_THROW(Histogram::from_json(j), std::invalid_argument) << what << ": " << j.dump();
+  EXPECT_THROW(histogram_from_json(j), std::invalid_argument) << what << ": " << j.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(All, HistogramJsonRejects,

@@ -1,4 +1,5 @@
 #include "harness/probes/machine.hpp"
+#include "harness/report/probe_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,7 @@ namespace allocbench {
 namespace {
 
 const nlohmann::json& machine() {
-  static const nlohmann::json m = machine_info();
+  static const nlohmann::json m = to_json(machine_info());
   return m;
 }
 
@@ -111,21 +112,21 @@ TEST(Machine, CpufreqReadsGovernorsAndBoost) {
   }
   fs::create_directories(root / "cpufreq");
   std::ofstream(root / "cpufreq" / "boost") << "0\n";
-  const auto j = cpufreq_info(root);
+  const nlohmann::json j = to_json(cpufreq_info(root));
   EXPECT_EQ(j["governors"], nlohmann::json({{"cpu0", "performance"}, {"cpu1", "performance"}}));
   EXPECT_EQ(j["boost"]["enabled"], false);
   // With no cpufreq at all (this VM): unavailable, naming what was missing.
   fs::remove_all(root / "cpu0" / "cpufreq");
   fs::remove_all(root / "cpu1" / "cpufreq");
   fs::remove_all(root / "cpufreq");
-  const auto none = cpufreq_info(root);
+  const nlohmann::json none = to_json(cpufreq_info(root));
   EXPECT_EQ(none["governors"]["source"], "unavailable");
   EXPECT_NE(none["governors"]["reason"].get<std::string>().find("scaling_governor"),
             std::string::npos);
   EXPECT_EQ(none["boost"]["source"], "unavailable");
   fs::remove_all(root);
   // The machine description carries it either way.
-  EXPECT_TRUE(machine_info().contains("cpufreq"));
+  EXPECT_TRUE(machine().contains("cpufreq"));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "harness/probes/memory.hpp"
+#include "harness/report/probe_json.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -60,21 +61,29 @@ TEST(Memory, ResetPeakRssForgetsAnEarlierPeak) {
   EXPECT_LE(*low.peak_rss_bytes + 50 * kMiB, *high.peak_rss_bytes);
 }
 
+// The memory a worker reports: the process's figures inside its result object.
+nlohmann::json memory_json(const MemorySample& sample) {
+  Measurement m;
+  m.process.emplace().memory = sample;
+  m.process->peak_rss_reset = true;
+  return to_json(m).at("memory");
+}
+
 TEST(Memory, JsonHasEveryField) {
-  const nlohmann::json j = to_json(read_memory());
+  const nlohmann::json j = memory_json(read_memory());
   EXPECT_TRUE(j.at("peak_rss_bytes").is_number_unsigned());
-  EXPECT_TRUE(j.at("current_rss_bytes").is_number_unsigned());
   EXPECT_TRUE(j.at("minor_faults").is_number_unsigned());
   EXPECT_TRUE(j.at("major_faults").is_number_unsigned());
+  EXPECT_TRUE(j.contains("requested_bytes"));
+  EXPECT_TRUE(j.contains("reserved_bytes"));
   EXPECT_FALSE(j.contains("unavailable_reason"));
 }
 
 TEST(Memory, JsonSaysWhyAFieldIsMissing) {
   MemorySample s;
   s.unavailable_reason = "cannot read /proc/self/status";
-  const nlohmann::json j = to_json(s);
+  const nlohmann::json j = memory_json(s);
   EXPECT_TRUE(j.at("peak_rss_bytes").is_null());
-  EXPECT_TRUE(j.at("current_rss_bytes").is_null());
   EXPECT_EQ(j.at("unavailable_reason"), "cannot read /proc/self/status");
 }
 

@@ -1,4 +1,5 @@
 #include "harness/probes/perf_counters.hpp"
+#include "harness/report/probe_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +36,7 @@ TEST(PerfCounters, UnavailableReadsNothingAndReportsNoCounts) {
   pc.start();
   pc.stop();
   EXPECT_FALSE(pc.read().has_value());
-  const nlohmann::json cache = cache_json(pc, pc.read(), 1000);
+  const nlohmann::json cache = to_json(cache_figures(pc, pc.read(), 1000));
   expect_no_counts(cache);
   EXPECT_EQ(cache.at("reason"), pc.reason());
 }
@@ -52,7 +53,7 @@ TEST(PerfCounters, CountsAWorkload) {
   EXPECT_GT(counts->instructions, 1'000'000u);
   EXPECT_GT(counts->cycles, 0u);
   EXPECT_GT(counts->running_fraction, 0.0);
-  const nlohmann::json cache = cache_json(pc, counts, 1'000'000);
+  const nlohmann::json cache = to_json(cache_figures(pc, counts, 1'000'000));
   EXPECT_EQ(cache.at("source"), "hw");
   EXPECT_GT(cache.at("instructions_per_op").get<double>(), 1.0);
   EXPECT_TRUE(cache.at("l1d_misses_per_op").is_number());
@@ -64,13 +65,13 @@ TEST(PerfCounters, CountsAWorkload) {
 TEST(PerfCounters, CountsWithoutAnOpenGroupAreNotReported) {
   const PerfCounters never_opened;
   EXPECT_FALSE(never_opened.available());
-  expect_no_counts(cache_json(never_opened, PerfCounts{}, 1000));
+  expect_no_counts(to_json(cache_figures(never_opened, PerfCounts{}, 1000)));
 }
 
 TEST(PerfCounters, ZeroOpsIsNotAMeasurement) {
   PerfCounters pc = PerfCounters::open();
   if (!pc.available()) GTEST_SKIP() << pc.reason();
-  expect_no_counts(cache_json(pc, PerfCounts{}, 0));
+  expect_no_counts(to_json(cache_figures(pc, PerfCounts{}, 0)));
 }
 
 TEST(PerfCounters, MovingKeepsTheState) {

@@ -1,4 +1,5 @@
 #include "harness/report/merge.hpp"
+#include "harness/report/probe_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +19,7 @@ json result(const char* scenario, json params, double ops, std::uint64_t latency
   return {{"scenario", scenario},
           {"params", params},
           {"ops_per_sec", ops},
-          {"latency_histogram", h.to_json()},
+          {"latency_histogram", to_json(h)},
           {"memory", {{"peak_rss_bytes", rss}, {"major_faults", 0}}},
           {"allocations_per_op", ops / 1e9},
           {"backend_allocations_per_op", 1.0},
