@@ -41,10 +41,7 @@ class PmrMonotonicAllocator : public MallocBackend<PmrMonotonicAllocator> {
 
   static std::string_view name() noexcept { return "pmr_monotonic"; }
   static std::string library() { return "libstdc++ std::pmr::monotonic_buffer_resource"; }
-  static std::string version() {
-    return "libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " (" + std::to_string(__GLIBCXX__) +
-           ")";
-  }
+  static std::string version() { return libstdcxx_version(); }
   static Tuning tuning(const BackendConfig& config = {}) {
     return {{"initial_buffer_bytes", std::to_string(initial_bytes(config))},
             {"frees", "no-ops: memory is reused only when the runtime (and its resource) goes"},
@@ -53,11 +50,7 @@ class PmrMonotonicAllocator : public MallocBackend<PmrMonotonicAllocator> {
   }
 
   void* raw_allocate(std::size_t n) noexcept {
-    try {
-      return arena_.allocate(n, kFrameAlign);
-    } catch (const std::bad_alloc&) {
-      return nullptr;
-    }
+    return pmr_allocate_or_null(arena_, n, kFrameAlign);
   }
   // A no-op in the resource; called so the backend keeps the resource's contract.
   void raw_deallocate(void* p, std::size_t n) noexcept { arena_.deallocate(p, n, kFrameAlign); }

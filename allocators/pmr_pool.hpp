@@ -30,10 +30,7 @@ class PmrPoolAllocator : public MallocBackend<PmrPoolAllocator> {
 
   static std::string_view name() noexcept { return "pmr_pool"; }
   static std::string library() { return "libstdc++ std::pmr::unsynchronized_pool_resource"; }
-  static std::string version() {
-    return "libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " (" + std::to_string(__GLIBCXX__) +
-           ")";
-  }
+  static std::string version() { return libstdcxx_version(); }
   static Tuning tuning(const BackendConfig& config = {}) {
     const std::pmr::pool_options asked = options(config);
     // What the resource made of them (libstdc++ rounds and caps both).
@@ -44,13 +41,7 @@ class PmrPoolAllocator : public MallocBackend<PmrPoolAllocator> {
             {"upstream", "new_delete_resource (counted)"}};
   }
 
-  void* raw_allocate(std::size_t n) noexcept {
-    try {
-      return pool_.allocate(n, kFrameAlign);
-    } catch (const std::bad_alloc&) {
-      return nullptr;
-    }
-  }
+  void* raw_allocate(std::size_t n) noexcept { return pmr_allocate_or_null(pool_, n, kFrameAlign); }
   void raw_deallocate(void* p, std::size_t n) noexcept { pool_.deallocate(p, n, kFrameAlign); }
   // What the pool holds from its upstream.
   std::size_t reserved_bytes() const noexcept { return upstream_.held(); }
