@@ -41,6 +41,7 @@ void add_context() {
   benchmark::AddCustomContext("backend_library", TaskBackend::library());
   benchmark::AddCustomContext("backend_version", TaskBackend::version());
   benchmark::AddCustomContext("malloc_provider", allocbench::malloc_provider());
+  benchmark::AddCustomContext("backend_is_slab", TaskBackend::kIsSlab ? "true" : "false");
   // An arena whose frees are no-ops takes new memory from global new as it grows.
   benchmark::AddCustomContext("backend_reclaims_frees",
                               TaskBackend::kReclaimsFrees ? "true" : "false");

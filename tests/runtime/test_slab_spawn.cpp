@@ -24,7 +24,8 @@ Task<int> big_task(int x) {
   co_return big[static_cast<std::size_t>(x) % big.size()] + x;
 }
 
-const bool kBounded = std::string_view(TaskBackend::name()) == "bounded";
+// A backend that can refuse for want of room (the bounded slab): a trait, not a name.
+constexpr bool kBounded = TaskBackend::kHasCapacity;
 
 TEST(SlabSpawn, SpawnSlabTakesItsFrameFromTheBackend) {
   Runtime rt;
