@@ -35,6 +35,21 @@ void Session::relabel_param(const std::string& name, std::int64_t ran) {
 }
 
 void Session::note_backend(const AllocatorStats& s) noexcept {
+  // What the runtime was built with, as the backend reports it (a slab's slots and capacity are
+  // sized per parameter set: W=16384 needs more than the default 1,024 slots). Kept from the
+  // first call; a growing slab's chunks are taken at the last.
+  try {
+    if (backend_config_.is_null()) {
+      backend_config_ = {{"slot_size_bytes", s.slot_size},
+                         {"is_slab", s.is_slab},
+                         {"capacity_slots", s.is_slab ? nlohmann::json(s.capacity) : nullptr}};
+    }
+    if (s.is_slab) {
+      backend_config_["capacity_slots"] = s.capacity;
+      backend_config_["chunks"] = s.chunks;
+    }
+  } catch (...) {  // noexcept: a failed allocation leaves the field out, never ends the run
+  }
   if (s.bytes_requested > peak_requested_) peak_requested_ = s.bytes_requested;
   if (reserved_known(s)) {
     reserved_known_ = true;
@@ -107,6 +122,7 @@ nlohmann::json Session::result_json(std::string_view scenario, double wall_ns) c
     r["cache"] = cache_json(perf_, perf_total_, ops_);
   }
   if (!extra_.empty()) r["extra"] = extra_;
+  if (!backend_config_.is_null()) r["backend_config"] = backend_config_;
   return r;
 }
 

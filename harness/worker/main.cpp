@@ -55,11 +55,16 @@ std::uint64_t in_range(const std::string& flag, const std::string& text, std::ui
 nlohmann::json backend_json() {
   nlohmann::json tuning = nlohmann::json::object();
   for (const auto& [k, v] : TaskBackend::tuning()) tuning[k] = v;
-  return {{"name", ALLOCBENCH_BACKEND_NAME},
-          {"library", TaskBackend::library()},
-          {"version", TaskBackend::version()},
-          {"malloc_provider", malloc_provider()},
-          {"tuning", tuning}};
+  // A backend that does not say what its reserved bytes are is reported as such (the trait is
+  // optional so backends written before it still build).
+  std::string reserved_meaning = "not stated (allocators/" + std::string(ALLOCBENCH_BACKEND_NAME) +
+                                 " has no reserved_meaning())";
+  if constexpr (requires { TaskBackend::reserved_meaning(); }) {
+    reserved_meaning = TaskBackend::reserved_meaning();
+  }
+  return {{"name", ALLOCBENCH_BACKEND_NAME},      {"library", TaskBackend::library()},
+          {"reserved_meaning", reserved_meaning}, {"version", TaskBackend::version()},
+          {"malloc_provider", malloc_provider()}, {"tuning", tuning}};
 }
 
 nlohmann::json scenarios_json() {
