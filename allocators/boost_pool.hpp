@@ -62,6 +62,11 @@ class BoostPoolAllocator : public MallocBackend<BoostPoolAllocator> {
 
   static std::string_view name() noexcept { return "boost_pool"; }
   static std::string library() { return "Boost.Pool boost::pool<>"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "the bytes the Boost pools on the worker's thread hold (counted by its UserAllocator), "
+           "released only when the runtime ends";
+  }
   static std::string version() { return BOOST_LIB_VERSION; }
   static Tuning tuning(const BackendConfig& config = {}) {
     return {{"size_class_bytes", std::to_string(kSizeClass)},

@@ -32,6 +32,11 @@ class BoundedSlab {
 
   static std::string_view name() noexcept { return "bounded"; }
   static std::string library() { return "allocbench"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "the slab's slots: capacity x slot size, allocated once when the runtime starts, "
+           "whatever is in use";
+  }
   static std::string version() { return "allocbench"; }
   // The slab's geometry for `config`, plus which reliability hooks this build compiled in.
   static Tuning tuning(const BackendConfig& config = {});

@@ -23,6 +23,12 @@ class JemallocAllocator : public MallocBackend<JemallocAllocator> {
 
   static std::string_view name() noexcept { return "jemalloc"; }
   static std::string library() { return "libjemalloc"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "jemalloc's stats.mapped: bytes in the extents jemalloc keeps mapped and active for the "
+           "whole process (every malloc user, free space in them included; retained virtual memory "
+           "excluded)";
+  }
   static std::string version() {
     const char* v = nullptr;
     std::size_t len = sizeof v;

@@ -21,6 +21,12 @@ class MimallocAllocator : public MallocBackend<MimallocAllocator> {
 
   static std::string_view name() noexcept { return "mimalloc"; }
   static std::string library() { return "libmimalloc"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "mimalloc's committed bytes (mi_process_info current_commit) for the whole process: "
+           "mimalloc commits its segments in large steps, so a few KiB of frames can show tens of "
+           "MiB, more than the pages actually touched (the RSS)";
+  }
   // mi_version() encodes major*100 + minor*10 + patch (209 is 2.0.9).
   static std::string version() {
     const int v = mi_version();

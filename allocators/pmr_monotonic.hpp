@@ -41,6 +41,11 @@ class PmrMonotonicAllocator : public MallocBackend<PmrMonotonicAllocator> {
 
   static std::string_view name() noexcept { return "pmr_monotonic"; }
   static std::string library() { return "libstdc++ std::pmr::monotonic_buffer_resource"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "the up-front buffer plus every buffer taken from upstream since (counted by a wrapper "
+           "resource); frees are no-ops, so it only grows until the runtime ends";
+  }
   static std::string version() { return libstdcxx_version(); }
   static Tuning tuning(const BackendConfig& config = {}) {
     return {{"initial_buffer_bytes", std::to_string(initial_bytes(config))},

@@ -30,6 +30,11 @@ class PmrPoolAllocator : public MallocBackend<PmrPoolAllocator> {
 
   static std::string_view name() noexcept { return "pmr_pool"; }
   static std::string library() { return "libstdc++ std::pmr::unsynchronized_pool_resource"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "what the pool resource holds from its upstream (counted by a wrapper resource): chunks "
+           "of the frame pools, released only when the runtime ends";
+  }
   static std::string version() { return libstdcxx_version(); }
   static Tuning tuning(const BackendConfig& config = {}) {
     const std::pmr::pool_options asked = options(config);

@@ -22,6 +22,11 @@ class SystemAllocator : public MallocBackend<SystemAllocator> {
 
   static std::string_view name() noexcept { return "system"; }
   static std::string library() { return "glibc"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "glibc's arena plus mmapped bytes (mallinfo2 arena + hblkhd): process-wide, every "
+           "malloc user in the worker, not frames alone";
+  }
   static std::string version() { return gnu_get_libc_version(); }
 
   static Tuning tuning(const BackendConfig& = {}) {

@@ -30,6 +30,10 @@ class TbbmallocAllocator : public MallocBackend<TbbmallocAllocator> {
 
   static std::string_view name() noexcept { return "tbbmalloc"; }
   static std::string library() { return "libtbbmalloc"; }  // malloc_provider: its proxy
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "unavailable: tbbmalloc exposes no statistics, so reserved is not reported";
+  }
   // The headers' version; libtbbmalloc has no runtime version call of its own.
   static std::string version() { return TBB_VERSION_STRING; }
 

@@ -21,6 +21,11 @@ class TcmallocAllocator : public MallocBackend<TcmallocAllocator> {
 
   static std::string_view name() noexcept { return "tcmalloc"; }
   static std::string library() { return "libtcmalloc_minimal"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "tcmalloc's generic.heap_size: bytes of the whole process's heap tcmalloc has obtained "
+           "from the system (all malloc users)";
+  }
   static std::string version() {
     const char* v = tc_version(nullptr, nullptr, nullptr);
     return v != nullptr ? v : "unavailable (tc_version returned null)";

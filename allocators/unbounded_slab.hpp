@@ -53,6 +53,11 @@ class UnboundedSlab {
 
   static std::string_view name() noexcept { return "unbounded"; }
   static std::string library() { return "allocbench"; }
+  // What stats().bytes_reserved means for this backend (the report and the memory chart say it).
+  static std::string reserved_meaning() {
+    return "the slab's chunks: slots allocated so far (slots_per_chunk x slot size per chunk), "
+           "never returned while the runtime lives";
+  }
   static std::string version() { return "allocbench"; }
   static Tuning tuning(const BackendConfig& config = {});
 

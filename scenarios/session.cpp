@@ -35,6 +35,18 @@ void Session::relabel_param(const std::string& name, std::int64_t ran) {
 }
 
 void Session::note_backend(const AllocatorStats& s) noexcept {
+  // What the runtime was built with, as the backend reports it (a slab's slots and capacity are
+  // sized per parameter set: W=16384 needs more than the default 1,024 slots). Kept from the
+  // first call; a growing slab's chunks are taken at the last.
+  if (!backend_config_) {
+    backend_config_.emplace();
+    backend_config_->slot_size_bytes = s.slot_size;
+    backend_config_->is_slab = s.is_slab;
+  }
+  if (s.is_slab) {
+    backend_config_->capacity_slots = s.capacity;
+    backend_config_->chunks = s.chunks;
+  }
   if (s.bytes_requested > peak_requested_) peak_requested_ = s.bytes_requested;
   if (reserved_known(s)) {
     reserved_known_ = true;
@@ -101,6 +113,7 @@ Measurement Session::result(std::string_view scenario, double wall_ns) const {
   if (reserved_known_) m.reserved_bytes = peak_reserved_;
   m.cache = cache_sim_ ? CacheFigures::callgrind(label_) : cache_figures(perf_, perf_total_, ops_);
   m.extra = extra_;
+  m.backend_config = backend_config_;
   return m;
 }
 

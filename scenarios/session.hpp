@@ -150,6 +150,9 @@ class Session {
   std::size_t peak_requested_ = 0;
   std::size_t peak_reserved_ = 0;
   bool reserved_known_ = false;
+  // The backend configuration the scenario's runtime really had (from its stats): slot size,
+  // capacity, chunks. Null until note_backend() is called.
+  std::optional<Measurement::BackendConfigRan> backend_config_;
   std::string latency_of_;
   nlohmann::json extra_ = nlohmann::json::object();
 };

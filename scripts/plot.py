@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """Charts (PNG) and an optional Markdown report from one or more allocbench reports.
 
-    scripts/plot.py REPORT.json [MORE.json ...] [--out DIR] [--markdown FILE]
+    scripts/plot.py REPORT.json [MORE.json ...] [--out DIR] [--markdown FILE] [--metrics M,M]
+
+With two or more reports it first prints what differs between them besides their results
+(build, machine, kernel, timer, backends' versions and tuning, mode); the Markdown report opens
+with the same. Every parameter a report sweeps (two or more values of a workload parameter,
+e.g. --param width=1024,16384) gets a chart of each metric against it (sweep_<scenario>_<param>).
 
 With several reports the charts compare them, each labelled by its generated_at (or file
 name). Bad input (missing file, malformed JSON, schema_version other than 1, missing keys,
@@ -15,17 +20,19 @@ import argparse
 import os
 import sys
 
-from plotlib import cache, latency, memory, micro, open_loop, scaling, throughput
+from plotlib import cache, latency, memory, micro, open_loop, scaling, sweep, throughput
 from plotlib.markdown import render as render_markdown
 from plotlib.model import Results
 from plotlib.output import check_destination, write_atomic
+from plotlib.provenance import header_lines
 from plotlib.report import ReportError, load_all
 
 EXIT_BAD_INPUT = 2
 
 
-def build_charts(results):
-    """[(file name, title, figure)]: the fixed set, plus threads and micro when present."""
+def build_charts(results, metrics=None):
+    """[(file name, title, figure)]: the fixed set, plus threads, micro and one chart per swept
+    parameter when present."""
     charts = [
         ("throughput_ratio.png", "Throughput relative to system",
          throughput.ratio_chart(results)),
@@ -49,6 +56,7 @@ def build_charts(results):
                        open_loop.open_loop_chart(results)))
     if micro.has_micro(results):
         charts.append(("micro.png", "Micro benchmarks", micro.micro_chart(results)))
+    charts += sweep.sweep_charts(results, metrics)
     return charts
 
 
@@ -69,7 +77,7 @@ def render_all(args, reports):
     results = Results(reports)
     from plotlib.figure import render
     rendered = [(os.path.join(args.out, name), title, render(fig))
-                for name, title, fig in build_charts(results)]
+                for name, title, fig in build_charts(results, args.metrics)]
     markdown = None
     if args.markdown:
         markdown = render_markdown(results, args.markdown,
@@ -82,7 +90,17 @@ def main(argv=None):
     parser.add_argument("reports", nargs="+", metavar="REPORT.json")
     parser.add_argument("--out", default="results/charts", help="chart directory")
     parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
+    parser.add_argument("--metrics", metavar="M,M",
+                        help="metrics of the sweep charts (one per swept parameter), from: " +
+                        ", ".join(m[0] for m in sweep.METRICS) + " (default: all)")
     args = parser.parse_args(argv)
+    if args.metrics is not None:
+        args.metrics = [m for m in args.metrics.split(",") if m]
+        unknown = [m for m in args.metrics if m not in [x[0] for x in sweep.METRICS]]
+        if unknown or not args.metrics:
+            print(f"plot.py: error: --metrics: unknown metric {', '.join(unknown) or '(none)'}; "
+                  "valid: " + ", ".join(m[0] for m in sweep.METRICS), file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         reports = load_all(args.reports)
     except ReportError as err:
@@ -90,6 +108,10 @@ def main(argv=None):
         return EXIT_BAD_INPUT
     if refuse_destinations([args.markdown] if args.markdown else []):
         return EXIT_BAD_INPUT
+    if len(reports) > 1:
+        # What differs besides the results, before anything is drawn from them.
+        print("\n".join(["what differs between the reports (besides their results):"] +
+                        header_lines(reports)))
     try:
         rendered, markdown = render_all(args, reports)
     except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError,

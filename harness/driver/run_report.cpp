@@ -66,6 +66,25 @@ json assemble_report(const RunPlan& plan, const RunOptions& o, const json& machi
       runs,
       MergeOptions{tsc_ghz, number_at(machine, {"timer", "resolution_ns"}), o.noise_threshold});
   if (o.cache_sim) mark_timing_unavailable(report["results"]);
+  // What fields a reader asks about mean, next to the figures.
+  report["notes"] = {
+      {"frame_size_bytes",
+       "the block one task asks its backend for, measured by creating one task: the runtime's "
+       "task header plus the coroutine frame the compiler laid out (the task's locals and its "
+       "own bookkeeping). The 'frame' parameter names a class of task shape (64, 256, 1024, "
+       "4096) whose locals are chosen so the block lands near that size without going under "
+       "the smallest possible one: frame=1024 has 864 bytes of locals and comes to 1,056 bytes "
+       "with g++ 12 in spawn_churn (more where a scenario's task keeps more state); frame=64 is "
+       "the smallest block there is (the header alone is larger "
+       "than 64). Slab slots are this size rounded up to 64 bytes"},
+      {"backend_config",
+       "per result: the configuration the backend ran with for that parameter set, from its own "
+       "stats at the scenario's peak: slot_size_bytes (slabs: bytes per slot; malloc backends: "
+       "the block a claim reserves), capacity_slots and chunks (slabs). backends[].tuning shows "
+       "the defaults only"},
+      {"memory",
+       "requested_bytes: what live frames asked for at the scenario's peak; reserved_bytes: what "
+       "the backend holds, as backends[].reserved_meaning says for each backend"}};
   // The run's noise level from its control (harness/report/noise.hpp).
   report["noise"] = noise_json(floor_noise(report), o.noise_threshold);
   if (o.micro) report["micro"] = std::move(micro.entries);

@@ -41,6 +41,16 @@ struct Measurement {
   std::size_t requested_bytes = 0;
   std::optional<std::size_t> reserved_bytes;
 
+  // The backend's configuration as it ran, from the first note_backend (a growing slab's
+  // capacity and chunks from the last): the report's per-parameter-set configuration.
+  struct BackendConfigRan {
+    std::size_t slot_size_bytes = 0;
+    bool is_slab = false;
+    std::optional<std::size_t> capacity_slots;  // slabs only
+    std::optional<std::size_t> chunks;          // slabs only
+  };
+  std::optional<BackendConfigRan> backend_config;
+
   CacheFigures cache;
   nlohmann::json extra = nlohmann::json::object();  // scenario-specific figures, free-form
 

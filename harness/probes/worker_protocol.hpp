@@ -17,6 +17,8 @@ struct BackendInfo {
   std::string malloc_provider;  // the library that really serves malloc in this process
   bool reclaims_frees = true;   // false: an arena whose frees are no-ops (pmr_monotonic)
   std::vector<std::pair<std::string, std::string>> tuning;
+  std::string
+      reserved_meaning;  // what its reserved bytes count ("not stated" when it does not say)
 };
 
 struct ParamInfo {

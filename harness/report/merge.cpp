@@ -159,6 +159,11 @@ json merge_group(const std::string& backend, const Group& g, const MergeOptions&
   out["scenario"] = g.scenario;
   out["params"] = g.params;
   out["frame_size_bytes"] = first_of(g.reps, "frame_size_bytes", nullptr);
+  // What the backend really ran with for this parameter set (slot size, capacity); absent when
+  // the scenario never noted the backend (floor) or the worker predates it.
+  if (const json c = first_of(g.reps, "backend_config", nullptr); !c.is_null()) {
+    out["backend_config"] = c;
+  }
   out["throughput"]["ops_per_sec"] = {{"median", median(samples)},
                                       {"min", *std::min_element(samples.begin(), samples.end())},
                                       {"max", *std::max_element(samples.begin(), samples.end())},

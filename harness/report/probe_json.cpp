@@ -181,6 +181,13 @@ json to_json(const Measurement& m) {
   mem = {{"requested_bytes", m.requested_bytes}, {"reserved_bytes", or_null(m.reserved_bytes)}};
   r["cache"] = to_json(m.cache);
   if (!m.extra.empty()) r["extra"] = m.extra;
+  if (m.backend_config) {
+    const Measurement::BackendConfigRan& c = *m.backend_config;
+    r["backend_config"] = {{"slot_size_bytes", c.slot_size_bytes},
+                           {"is_slab", c.is_slab},
+                           {"capacity_slots", or_null(c.capacity_slots)}};
+    if (c.chunks) r["backend_config"]["chunks"] = *c.chunks;
+  }
   if (m.process) {
     const Measurement::Process& p = *m.process;
     mem["peak_rss_bytes"] = or_null(p.memory.peak_rss_bytes);
@@ -201,6 +208,7 @@ json to_json(const Measurement& m) {
 json to_json(const BackendInfo& b) {
   return {{"name", b.name},
           {"library", b.library},
+          {"reserved_meaning", b.reserved_meaning},
           {"version", b.version},
           {"malloc_provider", b.malloc_provider},
           {"reclaims_frees", b.reclaims_frees},

@@ -55,8 +55,16 @@ std::uint64_t in_range(const std::string& flag, const std::string& text, std::ui
 }
 
 BackendInfo backend_info() {
+  // A backend that does not say what its reserved bytes are is reported as such (the trait is
+  // optional so backends written before it still build).
+  std::string reserved_meaning = "not stated (allocators/" + std::string(ALLOCBENCH_BACKEND_NAME) +
+                                 " has no reserved_meaning())";
+  if constexpr (requires { TaskBackend::reserved_meaning(); }) {
+    reserved_meaning = TaskBackend::reserved_meaning();
+  }
   return {ALLOCBENCH_BACKEND_NAME, TaskBackend::library(),      TaskBackend::version(),
-          malloc_provider(),       TaskBackend::kReclaimsFrees, TaskBackend::tuning()};
+          malloc_provider(),       TaskBackend::kReclaimsFrees, TaskBackend::tuning(),
+          reserved_meaning};
 }
 
 WorkerInfo worker_info() {

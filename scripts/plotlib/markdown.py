@@ -7,7 +7,9 @@ import os
 from .cache import SOURCES, format_geometry
 from .micro import micro_rows
 from .model import ci95, group_label, is_noisy, not_comparable, ops
+from .noise import noise_text
 from .open_loop import markdown_section as open_loop_section
+from .provenance import header_lines
 from .report import first_line, num
 
 
@@ -98,9 +100,50 @@ def config_section(report):
 
 def backends_section(report):
     rows = [(b["name"], b.get("library"), b.get("version"), b.get("malloc_provider"),
-             status(b)) for b in report.backends]
+             status(b), b.get("reserved_meaning") or "not recorded") for b in report.backends]
     return "### Backends\n\n" + table(["backend", "library", "version", "malloc provider",
-                                       "status"], rows)
+                                       "status", "reserved means"], rows)
+
+
+def provenance_section(report):
+    p = report.data.get("provenance")
+    if not isinstance(p, dict):
+        return ("### Provenance\n\nnot recorded (a report from before allocbench recorded its "
+                "version, commit and command line)")
+    dirty = p.get("dirty")
+    rows = [("allocbench version", p.get("version")),
+            ("commit", f"{p.get('commit')}" + (" (dirty: tracked files differed)" if dirty is True
+                                               else " (clean)" if dirty is False
+                                               else f" (dirty: {dirty})")),
+            ("command", f"`{p.get('command')}`" if p.get("command") else None),
+            ("working directory", p.get("cwd")),
+            ("build type", p.get("build_type")), ("compiler", p.get("compiler")),
+            ("compiler flags", p.get("compiler_flags"))]
+    return "### Provenance\n\n" + table(["", "value"], rows)
+
+
+def backend_config_section(report):
+    """What each backend really ran with per parameter set (a slab is sized per set), and
+    what frame_size_bytes is."""
+    rows = []
+    for r in report.results:
+        c = r.get("backend_config")
+        if not isinstance(c, dict):
+            continue
+        rows.append((r["backend"], group_label(r["scenario"], r["params"]),
+                     plain(r.get("frame_size_bytes")), plain(c.get("slot_size_bytes")),
+                     plain(c.get("capacity_slots")) if c.get("is_slab") else "— (not a slab)",
+                     plain(c.get("chunks")) if c.get("is_slab") else None))
+    notes = report.data.get("notes") or {}
+    text = "### Backend configuration per parameter set\n\n"
+    if notes.get("frame_size_bytes"):
+        text += f"frame_size_bytes: {notes['frame_size_bytes']}.\n\n"
+    if notes.get("backend_config"):
+        text += f"Configuration: {notes['backend_config']}.\n\n"
+    if not rows:
+        return text + "not recorded (a report from before allocbench recorded it)"
+    return text + table(["backend", "scenario", "frame_size_bytes", "slot size (bytes)",
+                         "capacity (slots)", "chunks"], rows)
 
 
 # A single-operation latency within this many timer steps is only known to the step.
@@ -140,6 +183,14 @@ def cv_text(result):
     return f"{100 * cv:.1f} %" + (" **noisy**" if is_noisy(result) else "")
 
 
+def bytes_pair(memory):
+    """'288.0 KiB / 628.0 KiB'; n/a where the scenario noted neither (the floor)."""
+    requested, reserved = num(memory.get("requested_bytes")), num(memory.get("reserved_bytes"))
+    if not requested and reserved is None:
+        return None
+    return f"{size(requested) or 'n/a'} / {size(reserved) or 'n/a'}"
+
+
 def scenario_tables(results, index):
     series = results.series_of(index)
     step = num((results.reports[index].machine.get("timer") or {}).get("resolution_ns"))
@@ -152,7 +203,7 @@ def scenario_tables(results, index):
             result = results.get(s, *group)
             if result is None:
                 if s.failed:
-                    rows.append((s.name, f"failed: {s.error}") + (None,) * 11)
+                    rows.append((s.name, f"failed: {s.error}") + (None,) * 12)
                 continue
             measured = True
             median, low, high = ops(result)
@@ -164,12 +215,14 @@ def scenario_tables(results, index):
                         + tuple(plain(batched.get(k)) for k in ("p50", "p90", "p99"))
                         + tuple(single_op(latency.get(k), step) for k in ("p99", "p999", "p9999"))
                         + (plain(result.get("allocations_per_op")),
-                           size(num(memory.get("peak_rss_bytes")))))
+                           size(num(memory.get("peak_rss_bytes"))),
+                           bytes_pair(memory)))
         if measured:
             parts.append(f"#### {group_label(*group)}\n\n" + table(
                 ["backend", "ops/s median [95 % CI]", "CV", "ratio to system",
                  "batched p50 (ns)", "batched p90 (ns)", "batched p99 (ns)", "1-op p99 (ns)",
-                 "1-op p99.9 (ns)", "1-op p99.99 (ns)", "allocations/op", "peak RSS"], rows))
+                 "1-op p99.9 (ns)", "1-op p99.99 (ns)", "allocations/op", "peak RSS",
+                 "requested / reserved"], rows))
     if len(parts) == 1:
         parts.append("No results in this report.")
     return "\n\n".join(parts)
@@ -241,7 +294,13 @@ METHOD = """\
   steps of the timer's resolution: a value within 10 steps is shown as "~40 (4 steps)".
   Each scenario names what one timed operation is (`latency_of`).
 - **Memory.** Peak RSS is the worker process's peak resident set; reserved bytes are what
-  the backend holds from the system, requested bytes what the frames asked for.
+  the backend holds, in its own terms (the Backends table says what each one counts: a slab's
+  slots, glibc's arenas process-wide, mimalloc's committed segments...), requested bytes what
+  the frames asked for, both at the scenario's peak live set.
+- **Noise.** The floor scenario runs the same freelist loop in every backend's worker; the
+  spread of its throughput across backends and across repetitions is the run's noise level
+  (the line at the top of this page, the note on the throughput charts). A ratio within it is
+  not a finding.
   Allocations/op counts calls into the global allocator inside the timed region.
 - **Cache** figures are per operation, from one source at a time: hardware counters via
   `perf_event_open` (`hw`), or valgrind's callgrind cache simulation with the fixed geometry
@@ -261,6 +320,13 @@ def render(results, md_path, charts):
     lines = ["# allocbench report", ""]
     sources = ", ".join(f"`{r.path}` ({r.generated_at})" for r in reports)
     lines += [f"Generated from {sources}.", ""]
+    # The run's noise first: every ratio below is read against it.
+    for report in reports:
+        prefix = f"{report.label}: " if len(reports) > 1 else ""
+        lines += [f"**{prefix}{noise_text(report)}**", ""]
+    if len(reports) > 1:
+        lines += ["What differs between the reports besides their results:", "", "```"]
+        lines += header_lines(reports) + ["```", ""]
     for index, report in enumerate(reports):
         if len(reports) > 1:
             lines += [f"## Report {report.label}", ""]
@@ -268,7 +334,8 @@ def render(results, md_path, charts):
             lines += ["## Run", ""]
         from .targets import targets_section  # imports this module's table()
 
-        sections = [machine_section(report), config_section(report), backends_section(report),
+        sections = [provenance_section(report), machine_section(report), config_section(report),
+                    backends_section(report), backend_config_section(report),
                     targets_section(report), scenario_tables(results, index),
                     open_loop_section(results, index, table), cache_section(results, index),
                     micro_section(results, index)]

@@ -1,5 +1,7 @@
 """Memory: peak RSS, and bytes reserved vs requested, for the scenarios that hold many frames."""
 
+import textwrap
+
 from matplotlib.lines import Line2D
 
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
@@ -40,8 +42,10 @@ def memory_chart(results):
 
     rss, reserved, requested = field("peak_rss_bytes"), field("reserved_bytes"), \
         field("requested_bytes")
-    fig, (ax_rss, ax_res) = new_figure(reports, title, max(10.0, bars_width(groups, series)),
-                                         6.4, 2, 1, sharex=True)
+    fig, (ax_rss, ax_res, ax_note) = new_figure(
+        reports, title, max(10.0, bars_width(groups, series)), 8.4, 3, 1,
+        gridspec_kw={"height_ratios": [3, 3, 2]})
+    ax_rss.sharex(ax_res)
 
     scale, unit = unit_for([rss(s, g) for s in series for g in groups])
     drawn = grouped_bars(ax_rss, groups, series,
@@ -78,4 +82,16 @@ def memory_chart(results):
     if any(apart(s, g) for s in series for g in groups):
         handles.append(not_comparable_handle())
     outside_legend(ax_rss, handles, "backend")
+    # "Reserved" is each allocator's own figure and means different things (a slab's slots,
+    # glibc's arenas process-wide, mimalloc's committed segments): say which, per backend.
+    meanings = []
+    for s in series:
+        entry = s.report.backend(s.name) or {}
+        meaning = entry.get("reserved_meaning") or "not recorded in this report"
+        if (s.label, meaning) not in meanings:
+            meanings.append((s.label, meaning))
+    ax_note.set_axis_off()
+    ax_note.text(0, 1, "reserved means, per backend:\n" + "\n".join(
+        textwrap.shorten(f"{label}: {meaning}", 190) for label, meaning in meanings),
+        transform=ax_note.transAxes, ha="left", va="top", fontsize=7, color="#333333")
     return fig

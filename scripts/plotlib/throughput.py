@@ -5,6 +5,7 @@ from matplotlib.ticker import EngFormatter
 from .figure import bars_width, grouped_bars, new_figure, note_figure, outside_legend, \
     log_axis, noisy_handle, not_comparable_handle, series_handles, wide_range
 from .model import group_label, is_noisy, not_comparable, ops
+from .noise import level, noise_text
 
 
 def _noisy(results):
@@ -24,6 +25,22 @@ def _handles(results):
     return handles
 
 BASELINE = "system"
+
+
+def _noise_note(ax, results, band=False):
+    """Each report's noise line on the chart; on the ratio chart also dotted lines at 1 ± noise
+    (the largest of the reports'): a bar ending between them is not a finding."""
+    lines = [(f"{r.label}: " if len(results.reports) > 1 else "") + noise_text(r)
+             for r in results.reports]
+    ax.text(0.005, 0.99, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
+            fontsize=7, color="#444444",
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="#bbbbbb", alpha=0.85))
+    levels = [v for v in (level(r) for r in results.reports) if v is not None]
+    if band and levels:
+        width = max(levels)
+        # Lines, not a patch: the bars are the axes' only patches.
+        for y in (1 / (1 + width), 1 + width):
+            ax.axhline(y, color="#888888", linewidth=0.8, linestyle=":", zorder=0)
 
 
 def _baseline(results, s, group):
@@ -58,6 +75,7 @@ def ratio_chart(results):
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
     if wide_range(drawn):
         log_axis(ax)
+    _noise_note(ax, results, band=True)
     ax.set_ylabel("ops/s ÷ system ops/s (×; median, bars min–max)")
     outside_legend(ax, _handles(results), "backend")
     return fig
@@ -79,5 +97,6 @@ def absolute_chart(results):
     else:
         ax.set_ylabel("ops/s (median, bars min–max)")
     ax.yaxis.set_major_formatter(EngFormatter())  # 120 M rather than an 1e8 offset
+    _noise_note(ax, results)
     outside_legend(ax, _handles(results), "backend")
     return fig

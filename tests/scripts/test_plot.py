@@ -93,13 +93,24 @@ class PlotRun(unittest.TestCase):
         return links
 
 
+# The small report sweeps k (spawn_burst) and frame_bytes (spawn_churn): a chart of every metric
+# against each (issue 14).
+SMALL_SWEEPS = ["sweep_spawn_burst_k.png", "sweep_spawn_churn_frame_bytes.png"]
+
+
 class SmallReport(PlotRun):
     def test_writes_every_chart_as_png(self):
-        self.assert_charts(BASE_CHARTS)
+        self.assert_charts(BASE_CHARTS + SMALL_SWEEPS)
 
     def test_writes_nothing_else(self):
         # No leftover temp files; no threads or micro chart without such data.
-        self.assertEqual(all_files(self.out), sorted(BASE_CHARTS))
+        self.assertEqual(all_files(self.out), sorted(BASE_CHARTS + SMALL_SWEEPS))
+
+    def test_noise_line_opens_the_markdown(self):
+        # Issue 14: the floor's spread, or why it is unavailable, before anything else.
+        first = [line for line in self.text.splitlines() if line.startswith("**noise:")]
+        self.assertTrue(first, self.text[:400])
+        self.assertLess(self.text.index("**noise:"), self.text.index("### Machine"))
 
     def test_markdown_names_every_backend_and_the_failure(self):
         data = load_json(SMALL)
@@ -119,7 +130,8 @@ class SmallReport(PlotRun):
 
     def test_markdown_links_every_chart_relatively(self):
         links = self.assert_links_resolve()
-        self.assertEqual(sorted(os.path.basename(link) for link in links), sorted(BASE_CHARTS))
+        self.assertEqual(sorted(os.path.basename(link) for link in links),
+                         sorted(BASE_CHARTS + SMALL_SWEEPS))
 
     def test_ratio_column_matches_the_data(self):
         data = load_json(SMALL)
@@ -174,6 +186,12 @@ class TwoReports(PlotRun):
         self.assert_charts(BASE_CHARTS + ["scaling_threads.png", "micro.png"])
         for path in self.reports:
             self.assertIn("## Report " + load_json(path)["generated_at"], self.text)
+
+    def test_opens_with_what_differs(self):
+        # Issue 14: fixtures from before provenance say so ("not recorded"), never crash.
+        self.assertIn("What differs between the reports besides their results:", self.text)
+        self.assertIn("not recorded in either report: allocbench version, commit", self.text)
+        self.assertLess(self.text.index("What differs"), self.text.index("## Report "))
 
 
 class BadInput(unittest.TestCase):

@@ -388,4 +388,32 @@ TEST_F(RealRunTest, QuickRunPairsEveryWorkloadWithTheReference) {
   EXPECT_FALSE(cmp["run_sizes_differ"].is_null());
 }
 
+// Issue 14: --param sweeps a workload parameter, and each result records the configuration the
+// backend really ran with: a bounded slab sized for W=16,384 tasks has 16,384 slots, not the
+// default 1,024 that backends[].tuning shows; every backend says what its reserved bytes mean.
+TEST_F(RealRunTest, SweepRecordsTheConfigurationEachParameterSetRan) {
+  const json r = run({"--backends", "bounded,system", "--scenarios", "mixed_lifetime", "--param",
+                      "width=1024,16384", "--param", "ops=2000", "--param", "samples=200",
+                      "--repetitions", "1", "--quiet"},
+                     "sweep.json");
+  ASSERT_FALSE(r.is_null());
+  std::set<long long> widths;
+  for (const auto& x : r["results"]) {
+    const long long w = x["params"]["width"].get<long long>();
+    widths.insert(w);
+    ASSERT_TRUE(x.contains("backend_config")) << x.dump();
+    if (x["backend"] == "bounded") {
+      EXPECT_EQ(x["backend_config"]["capacity_slots"].get<long long>(), w) << x.dump();
+      EXPECT_GE(x["backend_config"]["slot_size_bytes"].get<long long>(),
+                x["frame_size_bytes"].get<long long>());
+    }
+  }
+  EXPECT_EQ(widths, (std::set<long long>{1024, 16384}));
+  EXPECT_EQ(r["config"]["params"]["width"], json({1024, 16384}));
+  for (const auto& b : r["backends"]) {
+    EXPECT_FALSE(b["reserved_meaning"].get<std::string>().empty());
+  }
+  EXPECT_TRUE(r["notes"].contains("frame_size_bytes"));
+}
+
 }  // namespace allocbench::testing
