@@ -67,6 +67,10 @@ std::string to_string(const SocketAddr& a) {
 
 namespace detail {
 
+SocketAwaiter::~SocketAwaiter() {
+  if (reactor != nullptr) reactor->forget(*this);
+}
+
 bool SocketAwaiter::open_for_await() {
   if (!src_ || src_->reactor == nullptr) {
     error = EBADF;

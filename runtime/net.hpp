@@ -41,6 +41,11 @@ enum class Shutdown { kRead, kWrite, kBoth };
 namespace detail {
 // The part every socket awaiter shares: a reference to its source and the error message.
 class SocketAwaiter : public IoWait {
+ public:
+  SocketAwaiter(SocketAwaiter&&) noexcept = default;
+  // Leaves the reactor before src_ lets go of the source (~IoWait would come after it).
+  ~SocketAwaiter();
+
  protected:
   SocketAwaiter(IoSource* s, const char* op) noexcept : src_(s), op_(op) { source = s; }
   // Inside a task of the socket's runtime, on a socket still open (else the error is EBADF).

@@ -6,6 +6,7 @@
 // nothing in a steady state.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -20,8 +21,11 @@ class TimerHeap {
   std::size_t size() const noexcept { return h_.size(); }
   IoWait* top() const noexcept { return h_.front(); }
 
-  // Makes the next push() unable to fail (the vector may have to grow).
-  void reserve_one() { h_.reserve(h_.size() + 1); }
+  // Makes the next push() unable to fail. Grows geometrically: reserve(size + 1) alone would
+  // reallocate at every new high-water mark.
+  void reserve_one() {
+    if (h_.size() == h_.capacity()) h_.reserve(std::max<std::size_t>(16, 2 * h_.capacity()));
+  }
 
   void push(IoWait& w) noexcept {
     w.timer_seq = next_seq_++;
