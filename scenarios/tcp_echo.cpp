@@ -63,6 +63,7 @@ struct Server {
   Ms stall{0};
   Ms window_cap{0};
   std::vector<TcpStream> streams;  // one per data connection, owned here, closed by its task
+  std::uint64_t stall_after = 0;   // tests: connection 0 stops answering after this many
   std::uint64_t spawns = 0;        // tasks the server spawned (connections and requests)
   std::uint64_t closed_mid_request = 0;
   // The measured window, as the server thread saw it.
@@ -93,7 +94,10 @@ Task<bool> echo_request(Server* sv, TcpStream* s, std::byte* buf) {
 Task<void> serve_connection(Server* sv, std::size_t index) {
   TcpStream& s = sv->streams[index];
   std::vector<std::byte> buf(sv->size);
-  for (;;) {
+  for (std::uint64_t served = 0;; ++served) {
+    if (index == 0 && served == sv->stall_after && served != 0) {
+      co_await sleep_for(sv->stall * 100);  // the stalled peer the client must report
+    }
     bool more;
     if (sv->mode == kPerRequest) {
       JoinHandle<bool> h = sv->rt->spawn_slab([&] { return echo_request(sv, &s, buf.data()); });
@@ -371,6 +375,9 @@ void run(Session& s) {
   sv.mode = mode;
   sv.stall = stall;
   sv.window_cap = window_cap;
+  if (s.params().count("stall_after") != 0) {
+    sv.stall_after = static_cast<std::uint64_t>(s.param("stall_after"));
+  }
   Client cl;
   cl.to = listener.local_addr();
   cl.size = sv.size;
@@ -466,6 +473,10 @@ ScenarioSpec tcp_echo_scenario() {
         "a socket operation waiting longer fails the run (peer stalled)",
         {5000},
         {5000}},
+       {"stall_after",
+        "tests only: connection 0's server stops answering after this many requests",
+        {},
+        {}},
        {"batch",
         "round trips per batched latency sample (one connection's, back to back)",
         {16},
