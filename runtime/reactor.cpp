@@ -174,8 +174,11 @@ int Reactor::wait_events(bool block) {
     if (timers_.empty()) {
       tp = nullptr;  // no deadline: until an event
     } else {
-      const auto left =
-          std::max(IoClock::duration::zero(), timers_.top()->deadline - IoClock::now());
+      // Compared before subtracting: a deadline of time_point::min() (a zero timeout) would
+      // overflow the difference.
+      const auto now = IoClock::now();
+      const auto dl = timers_.top()->deadline;
+      const auto left = dl <= now ? IoClock::duration::zero() : dl - now;
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
       ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
       ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
