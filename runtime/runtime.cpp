@@ -11,6 +11,8 @@
 #include <system_error>
 #include <thread>
 
+#include "runtime/reactor.hpp"
+
 namespace allocbench {
 
 using detail::TaskHeader;
@@ -93,6 +95,9 @@ Runtime::~Runtime() {
     std::fprintf(stderr, "allocbench: %zu SlabClaim(s) outlived their Runtime\n", claims_);
     std::abort();
   }
+  // Every task, and with it every I/O and timer wait, is gone: the reactor closes the sockets
+  // still open (owned by objects outside the tasks) and its epoll descriptor.
+  reactor_.reset();
   ::close(eventfd_);
 }
 
@@ -282,6 +287,10 @@ void Runtime::park_thread() {
 
 void Runtime::run_until_finished(const JoinHandleBase& h) {
   while (!h.is_finished()) {
+    // A task may create the reactor in the middle of the loop: from then on the loop must look
+    // at I/O even while tasks stay ready. One compare per resumption, in block_on only (the
+    // benchmarks' run loops, run_until_idle and run_one, never look).
+    if (reactor_ != nullptr) return run_until_finished_io(h);
     if (run_ready_one()) continue;
     if (poll_remote() != 0) continue;
     if (wakers_live_.load(std::memory_order_acquire) == 0) {
@@ -292,6 +301,70 @@ void Runtime::run_until_finished(const JoinHandleBase& h) {
     }
     park_thread();
   }
+}
+
+// block_on's loop once there is a reactor. While tasks stay ready, I/O and timers are looked at
+// (without blocking) every kIoPollInterval resumptions, so a task that keeps yielding cannot
+// starve a socket; with none ready the thread blocks in epoll_wait, until the next deadline.
+void Runtime::run_until_finished_io(const JoinHandleBase& h) {
+  unsigned budget = kIoPollInterval;
+  while (!h.is_finished()) {
+    if (budget != 0 && run_ready_one()) {
+      --budget;
+      continue;
+    }
+    budget = kIoPollInterval;
+    if (!ready_empty()) {
+      poll_remote();
+      reactor_->turn(false);
+      continue;
+    }
+    if (poll_remote() != 0) continue;
+    if (wakers_live_.load(std::memory_order_acquire) == 0) {
+      if (poll_remote() != 0 || !ready_empty()) continue;
+      throw std::logic_error(
+          "block_on: the task can never finish (nothing is ready, no Waker is alive, and no "
+          "task waits on I/O or a timer)");
+    }
+    // The Dekker pair of park_thread(), with epoll_wait in place of the eventfd read.
+    parked_.store(true, std::memory_order_seq_cst);
+    const bool block =
+        !remote_.maybe_nonempty() && wakers_live_.load(std::memory_order_seq_cst) != 0;
+    try {
+      reactor_->turn(block);
+    } catch (...) {
+      parked_.store(false, std::memory_order_relaxed);
+      throw;
+    }
+    parked_.store(false, std::memory_order_relaxed);
+  }
+}
+
+std::size_t Runtime::poll_io() {
+  check_loop_entry("poll_io");
+  if (reactor_ == nullptr) return 0;
+  poll_remote();
+  return reactor_->turn(false);
+}
+
+detail::Reactor& Runtime::reactor() {
+  check_owner("reactor");
+  if (reactor_ == nullptr) reactor_ = std::make_unique<detail::Reactor>(*this, eventfd_);
+  return *reactor_;
+}
+
+Waker Runtime::park_current(TaskHeader& t, std::coroutine_handle<> h) noexcept {
+  if (!(t.flags & detail::task_flag::kWakeReady)) {
+    t.park_gen = 0;
+    t.woken_gen_ = 0;
+    t.remote_queued_ = false;
+    t.flags |= detail::task_flag::kWakeReady;
+  }
+  t.resume_point = h.address();
+  t.state = TaskState::kSuspended;
+  t.flags |= detail::task_flag::kParked;
+  ++t.park_gen;
+  return make_waker(t);
 }
 
 void Runtime::drain_zombies_at_shutdown() noexcept {

@@ -2,13 +2,15 @@
 // process's compile-time TaskBackend) for its whole life, a ready queue threaded through the task
 // frames, and a remote queue + eventfd through which other threads wake its tasks. Only the owner
 // thread resumes and frees frames. Destroying a Runtime destroys every task it still has and
-// returns every slot before the backend itself goes.
+// returns every slot before the backend itself goes. I/O and timers (net.hpp, timers.hpp) go
+// through a reactor (reactor.hpp) that the Runtime creates on first use.
 #pragma once
 
 #include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -24,6 +26,7 @@
 namespace allocbench {
 
 namespace detail {
+class Reactor;
 template <class F>
 using FactoryTask = std::remove_cvref_t<std::invoke_result_t<F&>>;
 template <class T>
@@ -69,8 +72,10 @@ class Runtime {
   std::optional<SlabClaim> try_claim_slab();  // empty when full
 
   // Spawns the task (Box path), runs the loop until it finishes, and returns its result.
-  // Blocks on the eventfd while only other threads can make progress; logic_error if nothing
-  // can ever finish it (nothing ready and no waker alive).
+  // Blocks while only other threads, I/O or timers can make progress (on the eventfd, or in the
+  // reactor's epoll_wait once there is one); logic_error if nothing can ever finish it (nothing
+  // ready and no waker alive: a task waiting on I/O or a timer holds one). With a reactor it
+  // also looks at I/O and timers every kIoPollInterval resumptions while tasks stay ready.
   template <class T>
   T block_on(Task<T> task);
 
@@ -79,6 +84,11 @@ class Runtime {
   std::size_t run_until_idle();
   // Resumes one ready task; false if none was ready.
   bool run_one();
+  // run_until_idle and run_one never look at I/O or timers (they stay as cheap as without a
+  // reactor); poll_io() harvests I/O readiness and expired timers without blocking and returns
+  // the tasks it woke (0 without a reactor).
+  std::size_t poll_io();
+  static constexpr unsigned kIoPollInterval = 64;
   // block_on, run_until_idle and run_one are refused (logic_error) inside a task of any runtime:
   // the loop would resume tasks under the one running, which may free itself. Every public call
   // but the Waker's is refused from a thread other than the one that built the runtime.
@@ -94,6 +104,9 @@ class Runtime {
     return wakers_live_.load(std::memory_order_acquire);
   }
   bool is_owner_thread() const noexcept { return owner_marker_ == &detail::tls_thread_marker; }
+  // The reactor behind net.hpp and timers.hpp, created on first use (owner thread only).
+  detail::Reactor& reactor();
+  bool has_reactor() const noexcept { return reactor_ != nullptr; }
 
   // The task running on this thread parks; `f(Waker)` is called once it is suspended and may
   // hand the Waker to another thread.
@@ -109,6 +122,7 @@ class Runtime {
   template <class F>
   friend struct ParkAwaiter;
   friend struct YieldAwaiter;
+  friend class detail::Reactor;
 
   template <class F>
   auto place_and_spawn(detail::FramePlacement& pl, F&& factory);
@@ -155,6 +169,9 @@ class Runtime {
   std::size_t poll_remote() noexcept;
   void park_thread();
   void run_until_finished(const JoinHandleBase& h);
+  void run_until_finished_io(const JoinHandleBase& h);
+  // Parks the running task `t` suspended at `h` (as Runtime::park does) for the reactor.
+  Waker park_current(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept;
   void drain_zombies_at_shutdown() noexcept;
 
   TaskBackend backend_;                        // first member: destroyed after every frame it holds
@@ -174,6 +191,9 @@ class Runtime {
   std::atomic<std::size_t> wakers_live_{0};
   std::atomic<std::size_t> remote_inflight_{0};  // other threads inside a wake or hand-over
   int eventfd_ = -1;
+
+  // Last: nothing on the spawn / run path reads it.
+  std::unique_ptr<detail::Reactor> reactor_;
 };
 
 // Suspends the running task and puts it at the back of the ready queue (FIFO).

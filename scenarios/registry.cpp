@@ -16,6 +16,7 @@ ScenarioSpec mixed_lifetime_scenario();
 ScenarioSpec cross_thread_scenario();
 ScenarioSpec cold_churn_scenario();
 ScenarioSpec open_loop_scenario();
+ScenarioSpec tcp_echo_scenario();
 ScenarioSpec crash_scenario();
 
 const std::vector<ScenarioSpec>& all_scenarios() {
@@ -25,6 +26,7 @@ const std::vector<ScenarioSpec>& all_scenarios() {
         claim_spawn_scenario(),    chained_spawn_scenario(), yield_dispatch_scenario(),
         mixed_lifetime_scenario(), cross_thread_scenario(),  cold_churn_scenario()};
     v.push_back(open_loop_scenario());
+    v.push_back(tcp_echo_scenario());
     // A scenario that aborts, for the harness's fault tests only; hidden unless asked for.
     if (std::getenv("ALLOCBENCH_TEST_SCENARIOS") != nullptr) v.push_back(crash_scenario());
     return v;

@@ -2,10 +2,13 @@
 # The checks one ctest build cannot make, run by `make test` after ctest:
 #   asan      ASan+UBSan Debug build (preset asan, build-asan): conformance, stress and slab suites for the
 #             system, bounded and unbounded backends, the slab poisoning death tests, and the
-#             slab invariant (debug) death tests, which skip in release builds, and the
-#             open_loop engine tests (arrivals, service heap, stall, overload).
+#             slab invariant (debug) death tests, which skip in release builds, the
+#             open_loop engine tests (arrivals, service heap, stall, overload), and the reactor
+#             (sockets, timers, cancel, shutdown with I/O pending) and tcp_echo tests.
 #   tsan      TSan build (preset tsan, build-tsan): the cross-thread wake and misuse tests (conformance Wake.*
-#             and Misuse.*, the stress test's cross-thread profile) for system and bounded.
+#             and Misuse.*, the stress test's cross-thread profile) for system and bounded, and
+#             the reactor's cross-thread tests (a client runtime on another thread, remote wakes
+#             into epoll_wait) and tcp_echo with its client on another thread.
 #   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
 #             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
 #             freed slot that memcheck must report (the slabs' mempool annotations at work).
@@ -132,7 +135,8 @@ stage_asan() {
   echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer, Debug, backends: $SAN_BACKENDS"
   local dir="$ROOT/build-asan" targets=(test_slabs) b
   for b in $SAN_BACKENDS; do
-    targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b test_open_loop_$b)
+    targets+=(test_conformance_$b test_stress_$b test_stress_poison_$b test_open_loop_$b
+              test_reactor_$b test_tcp_echo_$b)
   done
   configure_and_build asan asan.build "${targets[@]}" || return
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
@@ -154,6 +158,8 @@ stage_asan() {
     require_ran asan.poison-ran.$b "$LOGS/asan.poison.$b.log" \
       SlabPoison.WritingAFreedTaskFrameIsReported SlabPoison.ReadingAFreedTaskFrameIsReported
     gtest asan.open_loop.$b "$dir/tests/scenarios/test_open_loop_$b" --gtest_brief=1
+    gtest asan.reactor.$b "$dir/tests/runtime/test_reactor_$b" --gtest_brief=1
+    gtest asan.tcp_echo.$b "$dir/tests/scenarios/test_tcp_echo_$b" --gtest_brief=1
   done
   unset ASAN_OPTIONS UBSAN_OPTIONS
 }
@@ -163,7 +169,7 @@ stage_tsan() {
   local backends="system bounded" b
   echo "== tsan: ThreadSanitizer, RelWithDebInfo, cross-thread wake tests, backends: $backends"
   local dir="$ROOT/build-tsan" targets=()
-  for b in $backends; do targets+=(test_conformance_$b test_stress_$b); done
+  for b in $backends; do targets+=(test_conformance_$b test_stress_$b test_reactor_$b test_tcp_echo_$b); done
   configure_and_build tsan tsan.build "${targets[@]}" || return
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   for b in $backends; do
@@ -173,6 +179,13 @@ stage_tsan() {
       Wake.AWakerDroppedOnAnotherThreadAfterCancelFreesTheBlockOnTheOwner \
       Wake.FourThreadsWakingOneTaskAtOnceNeverLoseTheWake \
       Wake.BlockOnReportsWhenTheLastWakerIsDroppedOnAnotherThread
+    gtest tsan.reactor.$b "$dir/tests/runtime/test_reactor_$b" \
+      --gtest_filter='NetTest.Threads*:NetTest.ARemoteWake*'
+    require_ran tsan.reactor-ran.$b "$LOGS/tsan.reactor.$b.log" \
+      NetTest.ThreadsAClientRuntimeOnAnotherThreadEchoesThroughTheServerRuntime \
+      NetTest.ThreadsWakersFromAnotherThreadReachAServerBusyWithSockets \
+      NetTest.ARemoteWakeReachesAnOwnerAsleepInEpollWait
+    gtest tsan.tcp_echo.$b "$dir/tests/scenarios/test_tcp_echo_$b" --gtest_filter='*other_thread*'
     STRESS_SEEDS=${STRESS_SEEDS:-500} \
       gtest tsan.stress-cross-thread.$b "$dir/tests/stress/test_stress_$b" \
       --gtest_filter='StressCrossThread.*:StressRegression.*'
