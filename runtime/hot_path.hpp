@@ -31,24 +31,25 @@ inline void Runtime::unlink_ready(detail::TaskHeader& t) noexcept {
 }
 
 inline void Runtime::link_live(detail::TaskHeader& t) noexcept {
+  detail::TaskExt& e = detail::ext_of(t);
   t.flags |= detail::task_flag::kOnLiveList;
-  t.live_prev = nullptr;
-  t.live_next = live_head_;
-  if (live_head_ != nullptr) live_head_->live_prev = &t;
+  e.live_prev = nullptr;
+  e.live_next = live_head_;
+  if (live_head_ != nullptr) live_head_->ext()->live_prev = &t;
   live_head_ = &t;
 }
 
 inline void Runtime::unlink_live(detail::TaskHeader& t) noexcept {
+  detail::TaskExt& e = *t.ext();
   t.flags &= ~detail::task_flag::kOnLiveList;
-  (t.live_prev ? t.live_prev->live_next : live_head_) = t.live_next;
-  if (t.live_next != nullptr) t.live_next->live_prev = t.live_prev;
+  (e.live_prev ? e.live_prev->ext()->live_next : live_head_) = e.live_next;
+  if (e.live_next != nullptr) e.live_next->ext()->live_prev = e.live_prev;
 }
 
 inline void Runtime::adopt(detail::TaskHeader& t) noexcept {
   t.runtime = this;
   t.resume_point = detail::frame_of(t);
-  t.handle = nullptr;
-  t.inner = nullptr;
+  t.handle_or_ext_ = 0;  // a Task is spawned before it ever runs: no handle, no ext yet
   ++live_count_;
   schedule(t);
 }
@@ -73,12 +74,11 @@ inline bool Runtime::run_ready_one() {
   t->state = detail::TaskState::kRunning;
   detail::tls_current_task = t;
   std::coroutine_handle<>::from_address(t->resume_point).resume();
-  detail::tls_current_task = nullptr;
-  if (t->state == detail::TaskState::kDone) [[likely]] {
-    // Finished, detached, nothing flagged (FinalAwaiter): not on the shutdown list, no chain.
+  if (detail::tls_current_task == nullptr) [[likely]] {
+    // Finished detached with nothing flagged: its frame freed itself (FinalAwaiter).
     --live_count_;
-    detail::handle_of(*t).destroy();
   } else {
+    detail::tls_current_task = nullptr;
     after_resume(*t);
   }
   return true;
@@ -97,16 +97,61 @@ inline std::size_t Runtime::run_until_idle() {
 
 // The runtime is done with the task: its coroutine is destroyed now (locals, parameters and the
 // Wakers they hold go with it). The block goes too, unless a Waker held elsewhere (possibly on
-// another thread) still names it: then the last Waker to go returns it (frame_alloc.hpp).
+// another thread) still names it: then the last Waker to go returns it (release_zombie).
 inline void Runtime::free_task(detail::TaskHeader& t) noexcept {
   if (t.flags & detail::task_flag::kOnLiveList) unlink_live(t);
   --live_count_;
-  if (t.inner == nullptr || t.inner == &t) {
+  if (!t.has_ext() || t.ext()->inner == nullptr || t.ext()->inner == &t) {
     detail::handle_of(t).destroy();
   } else {
     destroy_coroutine(t);  // suspended inside a chain of inline awaits
   }
 }
+
+namespace detail {
+
+inline void* allocate_frame(std::size_t n) {
+  const std::size_t total = block_size(n);
+  tls_last_block_size = total;
+  FramePlacement* pl = tls_placement;
+  if (pl == nullptr) return frame_of(*init_header(::operator new(total), origin::kBox, nullptr));
+  Runtime* rt = pl->runtime;
+  TaskBackend& b = rt->backend_;
+  TaskHeader* h;
+  if (pl->slot == nullptr) [[likely]] {
+    // Every backend refuses a block larger than max_block() before taking anything from its
+    // store, so the size is checked only when the allocation fails.
+    void* p = b.allocate(total);
+    ++tls_backend_allocs;
+    if (p == nullptr) [[unlikely]] {
+      if (total > b.max_block()) throw_frame_too_large(n, b, false);
+      throw_slab_full(b, total);
+    }
+    h = init_header(p, origin::kBackend, rt);
+  } else {
+    if (total > b.claim_size()) throw_frame_too_large(n, b, true);
+    // Returned as the claim it came from: sized frees stay exact.
+    h = init_header(pl->slot, origin::kClaim, rt);
+  }
+  // One-shot: later frames (the factory's own inner tasks) take the Box path.
+  tls_placement = nullptr;
+  void* frame = frame_of(*h);
+  pl->placed = frame;
+  return frame;
+}
+
+inline void deallocate_frame(void* p, std::size_t n) noexcept {
+  TaskHeader& h = header_of(p);
+  // Exactly kBackend: the task never had an ext, so no Waker ever named it and the frame's own
+  // reference is the only one.
+  if (h.origin == origin::kBackend) [[likely]] {
+    h.runtime->backend_.deallocate(&h, block_size(n));
+    return;
+  }
+  Runtime::drop_frame_ref(h, block_size(n));
+}
+
+}  // namespace detail
 
 inline bool JoinHandleBase::is_finished() const noexcept {
   switch (status_) {
@@ -126,7 +171,7 @@ inline bool JoinHandleBase::is_finished() const noexcept {
 inline void JoinHandleBase::detach() noexcept {
   detail::TaskHeader* t = std::exchange(hdr_, nullptr);
   if (std::exchange(status_, Status::kEmpty) != Status::kLive) return;
-  t->handle = nullptr;
+  t->set_handle(nullptr);
   if (t->state == detail::TaskState::kFinished) [[unlikely]]
     t->runtime->handle_dropped(*t);
   // Otherwise detached: the run loop frees it when it finishes.

@@ -32,10 +32,10 @@ class JoinHandleBase {
  protected:
   JoinHandleBase() noexcept = default;
   explicit JoinHandleBase(detail::TaskHeader* t) noexcept : hdr_(t), status_(Status::kLive) {
-    t->handle = this;
+    t->set_handle(this);
   }
   JoinHandleBase(JoinHandleBase&& o) noexcept : hdr_(o.hdr_), status_(o.status_) {
-    if (hdr_) hdr_->handle = this;
+    if (hdr_) hdr_->set_handle(this);
     o.hdr_ = nullptr;
     o.status_ = Status::kEmpty;
   }
@@ -43,7 +43,7 @@ class JoinHandleBase {
     detach();
     hdr_ = std::exchange(o.hdr_, nullptr);
     status_ = std::exchange(o.status_, Status::kEmpty);
-    if (hdr_) hdr_->handle = this;
+    if (hdr_) hdr_->set_handle(this);
   }
   ~JoinHandleBase() { detach(); }
 

@@ -32,8 +32,8 @@ void throw_slab_full(const TaskBackend& backend, std::size_t bytes) {
   throw SlabFull::allocation_failed(bytes);
 }
 
-void on_block_retained(TaskHeader& h) noexcept {
-  ++h.runtime->zombies_;
+TaskExt& ext_of(TaskHeader& h) noexcept {
+  return h.has_ext() ? *h.ext() : h.runtime->new_ext(h);
 }
 
 void on_task_finished(TaskHeader& h) noexcept {
@@ -50,12 +50,12 @@ Runtime::Runtime(const BackendConfig& config)
 
 namespace {
 
-// A join's two links, each valid only under its flag.
+// A join's two links, each valid only under its flag (and then both tasks have an ext).
 TaskHeader* take_join_waiter(TaskHeader& t) noexcept {
   using namespace detail::task_flag;
   if (!(t.flags & kJoinWaited)) return nullptr;
   t.flags &= ~kJoinWaited;
-  TaskHeader* w = t.join_waiter;
+  TaskHeader* w = t.ext()->join_waiter;
   w->flags &= ~kAwaiting;
   return w;
 }
@@ -63,7 +63,7 @@ void stop_awaiting(TaskHeader& t) noexcept {
   using namespace detail::task_flag;
   if (!(t.flags & kAwaiting)) return;
   t.flags &= ~kAwaiting;
-  t.awaiting->flags &= ~kJoinWaited;
+  t.ext()->awaiting->flags &= ~kJoinWaited;
 }
 
 }  // namespace
@@ -77,10 +77,10 @@ Runtime::~Runtime() {
     TaskHeader* t = pop_ready();
     if (t == nullptr) t = live_head_;
     if (t == nullptr) break;
-    if (t->handle != nullptr) {
-      t->handle->hdr_ = nullptr;
-      t->handle->status_ = JoinHandleBase::Status::kOrphaned;
-      t->handle = nullptr;
+    if (JoinHandleBase* h = t->handle(); h != nullptr) {
+      h->hdr_ = nullptr;
+      h->status_ = JoinHandleBase::Status::kOrphaned;
+      t->set_handle(nullptr);
     }
     stop_awaiting(*t);
     take_join_waiter(*t);
@@ -106,7 +106,6 @@ void Runtime::cancel(TaskHeader& t) noexcept {
     case TaskState::kFinished:
     case TaskState::kCancelled:
     case TaskState::kInline:
-    case TaskState::kDone:
       return;
     case TaskState::kRunning:
       t.flags |= detail::task_flag::kCancelRequested;  // destroyed once it suspends
@@ -121,10 +120,10 @@ void Runtime::cancel(TaskHeader& t) noexcept {
   t.state = TaskState::kCancelled;
   t.flags &= ~detail::task_flag::kParked;
   if (TaskHeader* w = take_join_waiter(t)) schedule(*w);
-  if (t.handle != nullptr) {
-    t.handle->hdr_ = nullptr;
-    t.handle->status_ = JoinHandleBase::Status::kCancelled;
-    t.handle = nullptr;
+  if (JoinHandleBase* h = t.handle(); h != nullptr) {
+    h->hdr_ = nullptr;
+    h->status_ = JoinHandleBase::Status::kCancelled;
+    t.set_handle(nullptr);
   }
   free_task(t);
 }
@@ -140,7 +139,7 @@ void Runtime::after_resume(TaskHeader& t) noexcept {
   switch (t.state) {
     case TaskState::kFinished:
       t.flags &= ~kCancelRequested;  // too late: a finished task keeps its result
-      if (t.handle == nullptr) {
+      if (t.handle() == nullptr) {
         if (t.flags & kHasException) ++unobserved_exceptions_;
         free_task(t);
       } else if (!(t.flags & kOnLiveList)) {
@@ -175,7 +174,7 @@ std::size_t Runtime::ready_tasks() const noexcept {
 // frame is owned by an awaiter in its parent's frame, told not to destroy it again. A chain with
 // a coroutine that is not a Task in it cannot be walked: it is destroyed from the top.
 void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
-  TaskHeader* x = t.inner;
+  TaskHeader* x = t.ext()->inner;
   while (x != nullptr && x != &t) x = x->parent;
   if (x == nullptr) {
     detail::handle_of(t).destroy();
@@ -183,7 +182,7 @@ void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
   }
   void* const saved = detail::tls_chain_destroyed;
   void* destroyed = nullptr;
-  for (x = t.inner;;) {
+  for (x = t.ext()->inner;;) {
     TaskHeader* const parent = x->parent;  // read first: destroying x may return its block
     const bool top = x == &t;
     detail::tls_chain_destroyed = destroyed;
@@ -195,9 +194,65 @@ void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
   detail::tls_chain_destroyed = saved;
 }
 
+// Returns a block whose last reference has gone, with its ext if it has one.
+void Runtime::release_block(TaskHeader& h, std::size_t bytes) noexcept {
+  static_assert(std::is_trivially_destructible_v<TaskHeader>);
+  if (h.has_ext()) h.runtime->free_ext(*h.ext());
+  switch (h.origin & detail::origin::kKindMask) {
+    case detail::origin::kBackend:
+      h.runtime->backend_.deallocate(&h, bytes);
+      return;
+    case detail::origin::kClaim:
+      h.runtime->backend_.deallocate(&h, h.runtime->backend_.claim_size());
+      return;
+    default:
+      ::operator delete(&h, bytes);
+      return;
+  }
+}
+
+// Only the owner creates references, so a count of 1 (ours alone) cannot grow behind our back and
+// the common case needs no read-modify-write.
+void Runtime::drop_frame_ref(TaskHeader& h, std::size_t bytes) noexcept {
+  if (h.refs().load(std::memory_order_acquire) == 1 ||
+      h.refs().fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    release_block(h, bytes);
+    return;
+  }
+  h.runtime->retain_block(h, bytes);
+}
+
 void Runtime::release_zombie(TaskHeader& t) noexcept {
   --zombies_;
-  detail::release_block(t);
+  release_block(t, t.ext()->block_bytes);
+}
+
+// The frame's coroutine is gone but Wakers still name its block (they need a park, so the task
+// has an ext to keep the size in).
+void Runtime::retain_block(TaskHeader& h, std::size_t bytes) noexcept {
+  h.ext()->block_bytes = static_cast<std::uint32_t>(bytes);
+  ++zombies_;
+}
+
+detail::TaskExt& Runtime::new_ext(TaskHeader& t) noexcept {
+  if (ext_free_ == nullptr) {
+    // Out of memory here ends the process (noexcept): the paths that need an ext (a park, a join,
+    // an inline await, a suspension) have no way to report it to the task.
+    constexpr std::size_t kChunk = 64;
+    ext_chunks_.push_back(std::make_unique<detail::TaskExt[]>(kChunk));
+    for (std::size_t i = 0; i < kChunk; ++i) free_ext(ext_chunks_.back()[i]);
+  }
+  detail::TaskExt& e = *std::exchange(ext_free_, ext_free_->free_next);
+  e.task = &t;
+  e.handle = t.handle();
+  e.inner = nullptr;
+  e.park_gen = 0;
+  e.woken_gen_ = 0;
+  e.block_bytes = 0;
+  e.remote_queued_ = false;
+  t.handle_or_ext_ = reinterpret_cast<std::uintptr_t>(&e) | 1;
+  t.origin |= detail::origin::kHasExt;  // and deallocate_frame's fast path is not for it
+  return e;
 }
 
 // ---- wakes -------------------------------------------------------------------------------
@@ -205,11 +260,11 @@ void Runtime::release_zombie(TaskHeader& t) noexcept {
 Waker Runtime::make_waker(TaskHeader& t) noexcept {
   t.refs().fetch_add(1, std::memory_order_relaxed);
   wakers_live_.fetch_add(1, std::memory_order_relaxed);
-  return Waker(&t, t.park_gen);
+  return Waker(&t, t.ext()->park_gen);
 }
 
 void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
-  if ((t.flags & detail::task_flag::kParked) && gen == t.park_gen &&
+  if ((t.flags & detail::task_flag::kParked) && gen == t.ext()->park_gen &&
       t.state == TaskState::kSuspended) {
     t.flags &= ~detail::task_flag::kParked;
     schedule(t);
@@ -220,14 +275,15 @@ void Runtime::wake_local(TaskHeader& t, std::uint32_t gen) noexcept {
 // owner will read (an older Waker woken after a newer one lost the newer wake). Serial-number
 // comparison keeps that true across wrap-around.
 void Runtime::wake_remote(TaskHeader& t, std::uint32_t gen) noexcept {
-  std::uint32_t seen = t.woken_gen().load(std::memory_order_relaxed);
+  detail::TaskExt& e = *t.ext();
+  std::uint32_t seen = e.woken_gen().load(std::memory_order_relaxed);
   while (static_cast<std::int32_t>(gen - seen) > 0 &&
-         !t.woken_gen().compare_exchange_weak(seen, gen, std::memory_order_release,
+         !e.woken_gen().compare_exchange_weak(seen, gen, std::memory_order_release,
                                               std::memory_order_relaxed)) {
   }
-  if (!t.remote_queued().exchange(true, std::memory_order_acq_rel)) {
+  if (!e.remote_queued().exchange(true, std::memory_order_acq_rel)) {
     t.refs().fetch_add(1, std::memory_order_relaxed);  // the queue entry's reference
-    remote_.push(&t);
+    remote_.push(&e);
     notify_owner();
   }
 }
@@ -242,8 +298,8 @@ void Runtime::release_wake_ref(TaskHeader& t) noexcept {
   }
   // Only the owner frees frames: hand it over. No entry is queued (entries hold references), and
   // a count of 0 tells the owner's poll that this entry is a hand-over, not a wake.
-  t.remote_queued().store(true, std::memory_order_relaxed);
-  remote_.push(&t);
+  t.ext()->remote_queued().store(true, std::memory_order_relaxed);
+  remote_.push(t.ext());
   notify_owner();
 }
 
@@ -258,7 +314,8 @@ void Runtime::notify_owner() noexcept {
 std::size_t Runtime::poll_remote() noexcept {
   std::size_t n = 0;
   while (detail::MpscNode* node = remote_.pop()) {
-    auto& t = static_cast<TaskHeader&>(*node);
+    auto& e = static_cast<detail::TaskExt&>(*node);
+    TaskHeader& t = *e.task;
     ++n;
     if (t.refs().load(std::memory_order_acquire) == 0) {
       release_zombie(t);  // its last Waker went on another thread
@@ -266,9 +323,9 @@ std::size_t Runtime::poll_remote() noexcept {
     }
     // An exchange, not a store: it reads the latest waker's exchange, so that waker's generation
     // is visible below even when its wake merged into this entry.
-    t.remote_queued().exchange(false, std::memory_order_acq_rel);
+    e.remote_queued().exchange(false, std::memory_order_acq_rel);
     // A wake. wake_local ignores it unless the task is still parked in that same park.
-    wake_local(t, t.woken_gen().load(std::memory_order_acquire));
+    wake_local(t, e.woken_gen().load(std::memory_order_acquire));
     release_wake_ref(t);  // the entry's reference; may free a task the runtime is done with
   }
   return n;
@@ -353,17 +410,17 @@ detail::Reactor& Runtime::reactor() {
   return *reactor_;
 }
 
-Waker Runtime::park_current(TaskHeader& t, std::coroutine_handle<> h) noexcept {
-  if (!(t.flags & detail::task_flag::kWakeReady)) {
-    t.park_gen = 0;
-    t.woken_gen_ = 0;
-    t.remote_queued_ = false;
-    t.flags |= detail::task_flag::kWakeReady;
-  }
+void Runtime::prepare_park(TaskHeader& t, std::coroutine_handle<> h) noexcept {
+  // The first park creates the ext: no Waker has named the task yet, so plain stores are enough.
+  detail::TaskExt& e = detail::ext_of(t);
   t.resume_point = h.address();
   t.state = TaskState::kSuspended;
   t.flags |= detail::task_flag::kParked;
-  ++t.park_gen;
+  ++e.park_gen;
+}
+
+Waker Runtime::park_current(TaskHeader& t, std::coroutine_handle<> h) noexcept {
+  prepare_park(t, h);
   return make_waker(t);
 }
 
@@ -460,9 +517,9 @@ void JoinHandleBase::JoinAwaiterBase::await_suspend(std::coroutine_handle<> awai
     throw std::logic_error("a JoinHandle can only be awaited inside a task of its own runtime");
   }
   if (&target == self) throw std::logic_error("a task cannot await itself");
-  target.join_waiter = self;
+  detail::ext_of(target).join_waiter = self;
   target.flags |= detail::task_flag::kJoinWaited;
-  self->awaiting = &target;
+  detail::ext_of(*self).awaiting = &target;
   self->flags |= detail::task_flag::kAwaiting;
   self->resume_point = awaiting.address();
   self->state = TaskState::kSuspended;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #include "allocators/backend.hpp"
 #include "runtime/errors.hpp"
@@ -118,7 +119,9 @@ class Runtime {
   friend class SlabClaim;
   friend class Waker;
   friend void detail::on_task_finished(detail::TaskHeader&) noexcept;
-  friend void detail::on_block_retained(detail::TaskHeader&) noexcept;
+  friend void* detail::allocate_frame(std::size_t);
+  friend void detail::deallocate_frame(void*, std::size_t) noexcept;
+  friend detail::TaskExt& detail::ext_of(detail::TaskHeader&) noexcept;
   template <class F>
   friend struct ParkAwaiter;
   friend struct YieldAwaiter;
@@ -158,6 +161,16 @@ class Runtime {
   void free_task(detail::TaskHeader& t) noexcept;
   void destroy_coroutine(detail::TaskHeader& t) noexcept;
   void release_zombie(detail::TaskHeader& t) noexcept;
+  static void release_block(detail::TaskHeader& h, std::size_t bytes) noexcept;
+  // The frame's own reference goes (a Box or claimed block, or a task with an ext): the block
+  // goes too unless a Waker still names it.
+  static void drop_frame_ref(detail::TaskHeader& h, std::size_t bytes) noexcept;
+  void retain_block(detail::TaskHeader& h, std::size_t bytes) noexcept;
+  detail::TaskExt& new_ext(detail::TaskHeader& t) noexcept;
+  void free_ext(detail::TaskExt& e) noexcept {
+    e.free_next = ext_free_;
+    ext_free_ = &e;
+  }
   void notify_owner() noexcept;
   void handle_dropped(detail::TaskHeader& t) noexcept;
 
@@ -172,6 +185,8 @@ class Runtime {
   void run_until_finished_io(const JoinHandleBase& h);
   // Parks the running task `t` suspended at `h` (as Runtime::park does) for the reactor.
   Waker park_current(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept;
+  // Marks the running task `t` parked at `h`, in a new park generation.
+  void prepare_park(detail::TaskHeader& t, std::coroutine_handle<> h) noexcept;
   void drain_zombies_at_shutdown() noexcept;
 
   TaskBackend backend_;                        // first member: destroyed after every frame it holds
@@ -184,6 +199,9 @@ class Runtime {
   std::size_t zombies_ = 0;  // blocks whose coroutine is gone, still named by Wakers
   std::size_t claims_ = 0;   // SlabClaims alive: they must not outlive the runtime
   std::size_t unobserved_exceptions_ = 0;
+  // The pool TaskExts come from: grown a chunk at a time, never shrunk, freed with the runtime.
+  detail::TaskExt* ext_free_ = nullptr;
+  std::vector<std::unique_ptr<detail::TaskExt[]>> ext_chunks_;
 
   // Cross-thread wake path.
   detail::MpscQueue remote_;
@@ -214,17 +232,7 @@ struct ParkAwaiter {
     detail::TaskHeader* t = detail::tls_current_task;
     if (t == nullptr) throw std::logic_error("park() outside a runtime task");
     Runtime& rt = *t->runtime;
-    if (!(t->flags & detail::task_flag::kWakeReady)) {
-      // First park: no Waker has ever named this task, so plain stores are enough.
-      t->park_gen = 0;
-      t->woken_gen_ = 0;
-      t->remote_queued_ = false;
-      t->flags |= detail::task_flag::kWakeReady;
-    }
-    t->resume_point = h.address();
-    t->state = detail::TaskState::kSuspended;
-    t->flags |= detail::task_flag::kParked;
-    ++t->park_gen;
+    rt.prepare_park(*t, h);
     try {
       std::invoke(f, rt.make_waker(*t));
     } catch (...) {
@@ -282,7 +290,7 @@ auto Runtime::place_and_spawn(detail::FramePlacement& pl, F&& factory) {
 
 template <class F>
 auto Runtime::spawn_slab(F&& factory) {
-  detail::FramePlacement pl{&backend_, nullptr};
+  detail::FramePlacement pl{this, nullptr};
   return place_and_spawn(pl, std::forward<F>(factory));
 }
 
@@ -291,7 +299,7 @@ auto Runtime::try_spawn_slab(F&& factory) {
   using T = typename detail::TaskResult<detail::FactoryTask<F>>::type;
   if (detail::backend_full(backend_)) return std::optional<JoinHandle<T>>{};
   try {
-    detail::FramePlacement pl{&backend_, nullptr};
+    detail::FramePlacement pl{this, nullptr};
     return std::optional<JoinHandle<T>>{place_and_spawn(pl, std::forward<F>(factory))};
   } catch (const SlabFull&) {
     return std::optional<JoinHandle<T>>{};
@@ -309,7 +317,7 @@ T Runtime::block_on(Task<T> task) {
 template <class F>
 auto SlabClaim::spawn(F&& factory) {
   if (slot_ == nullptr) throw std::logic_error("SlabClaim::spawn on an empty or used claim");
-  detail::FramePlacement pl{&rt_->backend_, slot_};
+  detail::FramePlacement pl{rt_, slot_};
   try {
     auto handle = rt_->place_and_spawn(pl, std::forward<F>(factory));
     slot_ = nullptr;  // the task owns the block now

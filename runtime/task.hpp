@@ -24,23 +24,32 @@ namespace detail {
 // Called by a spawned task's final suspend when someone may still look at it (a handle, a flag
 // set); defined in runtime.cpp, out of the hot path.
 void on_task_finished(TaskHeader& h) noexcept;
+// The task's ext, taken from its runtime's pool on first use (runtime.cpp).
+TaskExt& ext_of(TaskHeader& h) noexcept;
 
+// A spawned task that finishes detached, with no flag set (no exception, no cancel, not on the
+// shutdown list), is freed by its own coroutine: await_ready says so, the frame runs off its end
+// and destroys itself (promise, then operator delete) without a separate destroy() call. The run
+// loop learns it from tls_current_task going null. Everything else suspends here.
 struct FinalAwaiter {
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
-    TaskHeader& hdr = header_of(h.address());
+  TaskHeader& hdr;
+  bool await_ready() const noexcept {
+    // Only the task the run loop is resuming frees itself: an inline Task (never the current
+    // task) returns to its awaiter, and a spawned task resumed by someone else (an awaiter the
+    // runtime does not know) takes the slow path.
+    if (&hdr != tls_current_task) return false;
+    if ((hdr.flags | hdr.handle_or_ext_) != 0) return false;
+    tls_current_task = nullptr;
+    return true;
+  }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
     if (hdr.state == TaskState::kInline) {
       // The chain of inline awaits is one shorter: its innermost Task is now the parent.
-      if (TaskHeader* top = tls_current_task) top->inner = hdr.parent;
+      TaskHeader* top = tls_current_task;
+      if (top != nullptr && top->has_ext()) top->ext()->inner = hdr.parent;
       return std::coroutine_handle<>::from_address(hdr.continuation);
     }
-    // A detached task with no flag set (no exception, no cancel, not on the shutdown list):
-    // nothing can observe it any more, and the run loop frees it without another look.
-    if ((hdr.flags | reinterpret_cast<std::uintptr_t>(hdr.handle)) == 0) [[likely]] {
-      hdr.state = TaskState::kDone;
-    } else {
-      on_task_finished(hdr);
-    }
+    on_task_finished(hdr);
     return std::noop_coroutine();
   }
   void await_resume() const noexcept {}
@@ -51,7 +60,6 @@ struct PromiseBase {
   static void operator delete(void* p, std::size_t n) noexcept { deallocate_frame(p, n); }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
-  FinalAwaiter final_suspend() const noexcept { return {}; }
 
  protected:
   template <class P>
@@ -65,6 +73,7 @@ struct Promise : PromiseBase {
   std::variant<std::monostate, T, std::exception_ptr> result;
 
   Task<T> get_return_object() noexcept;
+  FinalAwaiter final_suspend() noexcept { return {header(*this)}; }
   template <class U>
   requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
@@ -86,6 +95,7 @@ struct Promise<void> : PromiseBase {
   std::exception_ptr error;
 
   Task<void> get_return_object() noexcept;
+  FinalAwaiter final_suspend() noexcept { return {header(*this)}; }
   void return_void() noexcept {}
   void unhandled_exception() noexcept {
     error = std::current_exception();
@@ -155,7 +165,7 @@ class [[nodiscard]] Task {
       } else {
         child.parent = nullptr;
       }
-      if (detail::TaskHeader* top = detail::tls_current_task) top->inner = &child;
+      if (detail::TaskHeader* top = detail::tls_current_task) detail::ext_of(*top).inner = &child;
       return h_;
     }
     T await_resume() { return h_.promise().take(); }
@@ -183,3 +193,7 @@ inline Task<void> Promise<void>::get_return_object() noexcept {
 }  // namespace detail
 
 }  // namespace allocbench
+
+// A frame goes back through its runtime's backend (deallocate_frame, hot_path.hpp): whoever
+// creates a Task needs the Runtime's definition.
+#include "runtime/runtime.hpp"  // IWYU pragma: keep

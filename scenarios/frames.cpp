@@ -8,9 +8,9 @@ TaskFactoryFn task_for_frame(std::int64_t target) {
   // Payloads chosen so the frames land near 64 (really the minimum), 256 and 1024 bytes with
   // g++ 12 and clang 14; the exact size is reported.
   if (target <= 64) return &padded_task<0>;
-  if (target <= 256) return &padded_task<96>;
-  if (target <= 1024) return &padded_task<864>;
-  return &padded_task<3936>;
+  if (target <= 256) return &padded_task<184>;
+  if (target <= 1024) return &padded_task<952>;
+  return &padded_task<4024>;
 }
 
 std::int64_t frame_class(std::int64_t target) {
