@@ -100,6 +100,9 @@ class SlabFull : public std::runtime_error {
 //   kReplacesMalloc  linking it replaces malloc process-wide (it must then serve malloc, and it
 //                    is left out of sanitizer builds);
 //   library(), version(), tuning(config): what the report records about the allocator.
+// Optional: try_allocate(n), allocate's fast path alone. It returns nullptr whenever allocate
+// would have to call out of line (grow, unlist a chunk), and the runtime then calls allocate
+// from its own out-of-line path; a spawn's fast path then holds fewer registers across calls.
 template <class A>
 concept TaskAllocator = std::constructible_from<A, const BackendConfig&> &&
     requires(A a, const A ca, void* p, std::size_t n) {

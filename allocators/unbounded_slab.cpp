@@ -86,7 +86,6 @@ UnboundedSlab::Chunk* UnboundedSlab::add_chunk() noexcept {
     std::memcpy(slots + i * slot_size_, &next, sizeof next);
   }
   c->free_head = slots;
-  c->free_count = slots_per_chunk_;
   slab_guard::slots_carved(slots, slots_per_chunk_ * slot_size_, vg_);
   if constexpr (slab_guard::kChecks) std::memset(state_of(c), kFree, slots_per_chunk_);
   c->next_all = all_;
@@ -94,6 +93,11 @@ UnboundedSlab::Chunk* UnboundedSlab::add_chunk() noexcept {
   move_to_front(c);  // a new chunk is not listed yet: this pushes it as the head
   ++chunks_;
   return c;
+}
+
+void* UnboundedSlab::allocate_slow(std::size_t n) noexcept {
+  if (n > slot_size_ || grow() == nullptr) return nullptr;
+  return allocate(n);  // a chunk with a free slot is at the head now
 }
 
 bool UnboundedSlab::owns(const void* p) const noexcept {

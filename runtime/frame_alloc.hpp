@@ -39,6 +39,12 @@ inline thread_local std::size_t tls_last_block_size = 0;
 // the harness reports them per operation beside the global allocator's count.
 inline thread_local std::uint64_t tls_backend_allocs = 0;
 
+// Whether a backend has a separate fast path (allocators/allocator.hpp: try_allocate).
+template <class B>
+inline constexpr bool kHasTryAllocate = requires(B& b, std::size_t n) {
+  b.try_allocate(n);
+};
+
 [[noreturn]] void throw_frame_too_large(std::size_t frame, const TaskBackend& b, bool claimed);
 [[noreturn]] void throw_slab_full(const TaskBackend& backend, std::size_t bytes);
 

@@ -110,32 +110,31 @@ inline void Runtime::free_task(detail::TaskHeader& t) noexcept {
 
 namespace detail {
 
+// The backend's fast path: try_allocate where it has one (allocators/allocator.hpp).
+template <class B>
+void* try_allocate(B& b, std::size_t n) noexcept {
+  if constexpr (kHasTryAllocate<B>) {
+    return b.try_allocate(n);
+  } else {
+    return b.allocate(n);
+  }
+}
+
 inline void* allocate_frame(std::size_t n) {
   const std::size_t total = block_size(n);
   tls_last_block_size = total;
   FramePlacement* pl = tls_placement;
   if (pl == nullptr) return frame_of(*init_header(::operator new(total), origin::kBox, nullptr));
+  if (pl->slot != nullptr) [[unlikely]]
+    return Runtime::place_frame_slow(n);
   Runtime* rt = pl->runtime;
-  TaskBackend& b = rt->backend_;
-  TaskHeader* h;
-  if (pl->slot == nullptr) [[likely]] {
-    // Every backend refuses a block larger than max_block() before taking anything from its
-    // store, so the size is checked only when the allocation fails.
-    void* p = b.allocate(total);
-    ++tls_backend_allocs;
-    if (p == nullptr) [[unlikely]] {
-      if (total > b.max_block()) throw_frame_too_large(n, b, false);
-      throw_slab_full(b, total);
-    }
-    h = init_header(p, origin::kBackend, rt);
-  } else {
-    if (total > b.claim_size()) throw_frame_too_large(n, b, true);
-    // Returned as the claim it came from: sized frees stay exact.
-    h = init_header(pl->slot, origin::kClaim, rt);
-  }
+  void* p = try_allocate(rt->backend_, total);
+  if (p == nullptr) [[unlikely]]
+    return Runtime::place_frame_slow(n);  // a tail call: nothing above is live across it
+  ++tls_backend_allocs;
   // One-shot: later frames (the factory's own inner tasks) take the Box path.
   tls_placement = nullptr;
-  void* frame = frame_of(*h);
+  void* frame = frame_of(*init_header(p, origin::kBackend, rt));
   pl->placed = frame;
   return frame;
 }

@@ -194,6 +194,38 @@ void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
   detail::tls_chain_destroyed = saved;
 }
 
+void* Runtime::place_frame_slow(std::size_t n) {
+  const std::size_t total = detail::block_size(n);
+  detail::FramePlacement* pl = detail::tls_placement;
+  Runtime* rt = pl->runtime;
+  TaskBackend& b = rt->backend_;
+  void* p;
+  std::uint8_t origin = detail::origin::kBackend;
+  if (pl->slot != nullptr) {
+    if (total > b.claim_size()) detail::throw_frame_too_large(n, b, true);
+    p = pl->slot;
+    origin = detail::origin::kClaim;  // returned as the claim it came from: sized frees stay exact
+  } else {
+    // The fast path's try_allocate said no; allocate may grow. Every backend refuses a block
+    // larger than max_block() before taking anything from its store, so the size is checked only
+    // when the allocation fails.
+    if constexpr (detail::kHasTryAllocate<TaskBackend>) {
+      p = b.allocate(total);
+    } else {
+      p = nullptr;  // allocate itself failed
+    }
+    if (p == nullptr) {
+      if (total > b.max_block()) detail::throw_frame_too_large(n, b, false);
+      detail::throw_slab_full(b, total);
+    }
+    ++detail::tls_backend_allocs;
+  }
+  detail::tls_placement = nullptr;
+  void* frame = detail::frame_of(*detail::init_header(p, origin, rt));
+  pl->placed = frame;
+  return frame;
+}
+
 // Returns a block whose last reference has gone, with its ext if it has one.
 void Runtime::release_block(TaskHeader& h, std::size_t bytes) noexcept {
   static_assert(std::is_trivially_destructible_v<TaskHeader>);

@@ -162,6 +162,9 @@ class Runtime {
   void destroy_coroutine(detail::TaskHeader& t) noexcept;
   void release_zombie(detail::TaskHeader& t) noexcept;
   static void release_block(detail::TaskHeader& h, std::size_t bytes) noexcept;
+  // allocate_frame for a claimed block, or when the backend's fast path could not serve it:
+  // allocates (or throws FrameTooLarge / SlabFull) and consumes the placement.
+  [[gnu::noinline]] static void* place_frame_slow(std::size_t n);
   // The frame's own reference goes (a Box or claimed block, or a task with an ext): the block
   // goes too unless a Waker still names it.
   static void drop_frame_ref(detail::TaskHeader& h, std::size_t bytes) noexcept;

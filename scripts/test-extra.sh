@@ -9,9 +9,11 @@
 #             and Misuse.*, the stress test's cross-thread profile) for system and bounded, and
 #             the reactor's cross-thread tests (a client runtime on another thread, remote wakes
 #             into epoll_wait) and tcp_echo with its client on another thread.
-#   memcheck  valgrind memcheck over BUILD_DIR's slab binaries: the stress suite, the quick
-#             spawn_churn / mixed_lifetime scenarios in the workers, and a deliberate read of a
-#             freed slot that memcheck must report (the slabs' mempool annotations at work).
+#   memcheck  valgrind memcheck over the slab binaries of the memcheck preset (build-memcheck:
+#             RelWithDebInfo with the slabs' pool annotations, which release builds compile
+#             out): the stress and conformance suites, the quick spawn_churn / mixed_lifetime
+#             scenarios in the workers, and deliberate misuse that memcheck must report (a read
+#             of a freed slot; the slab probe's three errors).
 #
 # jemalloc, mimalloc and tcmalloc are not built in the sanitizer trees (see CMakeLists.txt):
 # each replaces malloc/free for the whole process, and ASan/TSan work by intercepting exactly
@@ -193,35 +195,41 @@ stage_tsan() {
   unset TSAN_OPTIONS
 }
 
-# ---- valgrind memcheck over the release binaries ---------------------------------------------
+# ---- valgrind memcheck over release binaries with the slabs' pool annotations ------------------
+# Release builds compile the annotations out (a branch per allocate and free); the `memcheck`
+# preset is the same RelWithDebInfo build with them in, so memcheck sees every slot's life.
 stage_memcheck() {
-  echo "== memcheck: valgrind memcheck over $BUILD (slab backends)"
+  local dir="$ROOT/build-memcheck"
+  echo "== memcheck: valgrind memcheck over $dir (slab backends, pool annotations compiled in)"
   if ! command -v valgrind >/dev/null; then
     FAILED=$((FAILED + 1)); FAILED_NAMES+=(memcheck.valgrind-missing)
     echo "  valgrind not found: FAIL"
     return
   fi
-  local targets=() b
+  local targets=(slab_memcheck_probe) b
   for b in bounded unbounded; do
-    targets+=(test_stress_$b test_conformance_$b stress_misuse_freed_slot_$b)
+    targets+=(test_stress_$b test_conformance_$b stress_misuse_freed_slot_$b allocbench-worker-$b)
   done
-  echo "  \$ cmake -S . -B $BUILD && cmake --build $BUILD -j $JOBS --target ${targets[*]}"
-  check memcheck.build bash -c "cmake -S . -B '$BUILD' >/dev/null && cmake --build '$BUILD' -j $JOBS --target ${targets[*]}" || return
+  configure_and_build memcheck memcheck.build "${targets[@]}" || return
+  # Memcheck sees the slabs' frees only through the annotations: a use after free in either slab
+  # and an overflow inside a slot are three errors, no more.
+  local log="$LOGS/memcheck.slab-probe.log" start rc=1
+  start=$(date +%s)
+  printf '  %-44s ' memcheck.slab-probe
+  valgrind --tool=memcheck "$dir/tests/allocators/slab_memcheck_probe" >"$log" 2>&1
+  grep -q "ERROR SUMMARY: 3 errors from 3 contexts" "$log" && rc=0
+  finish memcheck.slab-probe "$log" "$rc" "$start" "valgrind slab_memcheck_probe (want 3 errors)"
   for b in bounded unbounded; do
     STRESS_SEEDS=${STRESS_SEEDS:-100} STRESS_SECONDS=0 \
-      memcheck memcheck.stress.$b "$BUILD/tests/stress/test_stress_$b" --gtest_brief=1
+      memcheck memcheck.stress.$b "$dir/tests/stress/test_stress_$b" --gtest_brief=1
     # Death tests fork and re-exec outside valgrind; they run under ASan instead.
-    memcheck memcheck.conformance.$b "$BUILD/tests/runtime/test_conformance_$b" --gtest_brief=1 \
+    memcheck memcheck.conformance.$b "$dir/tests/runtime/test_conformance_$b" --gtest_brief=1 \
       --gtest_filter='-*Death*:Shutdown.AClaimOutlivingItsRuntimeIsALoudError'
     expect_memcheck_error memcheck.misuse-detected.$b "Invalid read" \
-      "$BUILD/tests/stress/stress_misuse_freed_slot_$b"
-    local worker="$BUILD/allocbench-worker-$b"
-    if [ -x "$worker" ]; then
-      memcheck memcheck.worker.$b "$worker" run --scenarios spawn_churn,mixed_lifetime \
-        --mode quick --seed 1 --threads 1 --param ops=100000 --param samples=10000
-    else
-      echo "  memcheck.worker.$b: skipped, $worker not built (cmake --build $BUILD first)"
-    fi
+      "$dir/tests/stress/stress_misuse_freed_slot_$b"
+    memcheck memcheck.worker.$b "$dir/allocbench-worker-$b" run \
+      --scenarios spawn_churn,mixed_lifetime --mode quick --seed 1 --threads 1 \
+      --param ops=100000 --param samples=10000
   done
 }
 
