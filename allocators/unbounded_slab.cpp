@@ -96,8 +96,15 @@ UnboundedSlab::Chunk* UnboundedSlab::add_chunk() noexcept {
 }
 
 void* UnboundedSlab::allocate_slow(std::size_t n) noexcept {
-  if (n > slot_size_ || grow() == nullptr) return nullptr;
-  return allocate(n);  // a chunk with a free slot is at the head now
+  if (n > slot_size_) return nullptr;
+  if (avail_ == nullptr && grow() == nullptr) return nullptr;
+  if (void* slot = try_allocate(n)) return slot;  // a new chunk
+  // The head chunk's last slot.
+  Chunk* c = avail_;
+  void* slot = c->free_head;
+  c->free_head = nullptr;
+  pop_avail_head(c);
+  return hand_out(c, slot, n);
 }
 
 bool UnboundedSlab::owns(const void* p) const noexcept {

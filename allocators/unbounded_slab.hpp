@@ -63,22 +63,9 @@ class UnboundedSlab {
 
   // nullptr only when n exceeds the slot size or the system refuses a new chunk.
   void* allocate(std::size_t n) noexcept {
-    Chunk* c = avail_;
-    if (n > slot_size_ || c == nullptr) [[unlikely]]
-      return allocate_slow(n);
-    void* slot = c->free_head;
-    // A listed chunk has a free slot; saying so spares the caller's null check of the result.
-    if (slot == nullptr) __builtin_unreachable();
-    c->free_head = slab_guard::read_link(slot, vg_);
-    if (c->free_head == nullptr) [[unlikely]]
-      pop_avail_head(c);
-    slab_guard::hand_out(this, slot, n, vg_);
-#if ALLOCBENCH_SLAB_CHECKS
-    state_of(c)[index_in(c, slot)] = kUsed;
-#endif
-    ++live_;
-    requested_ += n;
-    return slot;
+    if (void* slot = try_allocate(n)) [[likely]]
+      return slot;
+    return allocate_slow(n);
   }
 
   // allocate() without its calls: nullptr when n does not fit, no chunk has a free slot, or the
@@ -93,13 +80,7 @@ class UnboundedSlab {
     if (next == nullptr) [[unlikely]]
       return nullptr;
     c->free_head = next;
-    slab_guard::hand_out(this, slot, n, vg_);
-#if ALLOCBENCH_SLAB_CHECKS
-    state_of(c)[index_in(c, slot)] = kUsed;
-#endif
-    ++live_;
-    requested_ += n;
-    return slot;
+    return hand_out(c, slot, n);
   }
 
   // O(1): the owning chunk comes from masking p; no chunk is searched. Debug/sanitizer builds
@@ -186,8 +167,21 @@ class UnboundedSlab {
   }
   // Growth: the only place memory is allocated after construction; kept off the fast path.
   [[gnu::cold, gnu::noinline]] Chunk* grow() noexcept;
-  // allocate() when n does not fit or no chunk has a free slot: grows, then allocates.
+  // allocate() when try_allocate said no: n does not fit, no chunk has a free slot (grows), or
+  // the head chunk is down to its last slot (takes it and unlists the chunk).
   [[gnu::cold, gnu::noinline]] void* allocate_slow(std::size_t n) noexcept;
+  // The slot is off its chunk's freelist: it is the caller's now.
+  void* hand_out(Chunk* c, void* slot, std::size_t n) noexcept {
+    slab_guard::hand_out(this, slot, n, vg_);
+#if ALLOCBENCH_SLAB_CHECKS
+    state_of(c)[index_in(c, slot)] = kUsed;
+#else
+    (void)c;
+#endif
+    ++live_;
+    requested_ += n;
+    return slot;
+  }
   Chunk* add_chunk() noexcept;  // allocates, carves and lists one chunk; nullptr on failure
   void release_all() noexcept;
   // Checks p is a live slot of this slab and marks it free. Out of line: debug only.
