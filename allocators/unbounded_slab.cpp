@@ -95,18 +95,6 @@ UnboundedSlab::Chunk* UnboundedSlab::add_chunk() noexcept {
   return c;
 }
 
-void* UnboundedSlab::allocate_slow(std::size_t n) noexcept {
-  if (n > slot_size_) return nullptr;
-  if (avail_ == nullptr && grow() == nullptr) return nullptr;
-  if (void* slot = try_allocate(n)) return slot;  // a new chunk
-  // The head chunk's last slot.
-  Chunk* c = avail_;
-  void* slot = c->free_head;
-  c->free_head = nullptr;
-  pop_avail_head(c);
-  return hand_out(c, slot, n);
-}
-
 bool UnboundedSlab::owns(const void* p) const noexcept {
   Chunk* c = chunk_of(p);
   if (chunk_addresses_.count(reinterpret_cast<std::uintptr_t>(c)) == 0) return false;
