@@ -114,11 +114,11 @@ struct TaskExt : MpscNode {
   TaskHeader* live_prev;
   TaskHeader* live_next;
   TaskExt* free_next;  // the runtime's pool of free exts
-  // Wakes. Wakers may live on other threads, so these and the header's refs_ are accessed
-  // atomically (std::atomic_ref).
+  // Wakes. park_gen is the owner's; Wakers on other threads touch woken_gen_ and
+  // remote_queued_ (and the header's refs_), so those are accessed atomically (std::atomic_ref).
   std::uint32_t park_gen;
   std::uint32_t woken_gen_;   // newest park generation woken remotely (grows only)
-  std::uint32_t block_bytes;  // a retained block's size: its coroutine is gone (on_block_retained)
+  std::uint32_t block_bytes;  // a retained block's size: its coroutine is gone (retain_block)
   bool remote_queued_;        // an entry for this task is in the remote queue
 
   std::atomic_ref<std::uint32_t> woken_gen() noexcept { return std::atomic_ref(woken_gen_); }
