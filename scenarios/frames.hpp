@@ -16,8 +16,8 @@
 namespace allocbench {
 
 // Payload bytes of locals for each frame class. "small" is the smallest task block the runtime
-// allows (a 48-byte header and a 56-byte frame with g++ 12), not 64: see frame_size_bytes. Frame sizes here are
-// whole blocks: task header + coroutine frame, what the backend is asked for.
+// allows (a 48-byte header and a 56-byte frame with g++ 12), not 64: see frame_size_bytes. Frame
+// sizes here are whole blocks: task header + coroutine frame, what the backend is asked for.
 template <std::size_t Payload>
 Task<void> padded_task(std::uint64_t* sink) {
   if constexpr (Payload == 0) {
