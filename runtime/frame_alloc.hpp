@@ -61,6 +61,15 @@ inline TaskHeader* init_header(void* p, std::uint8_t origin, Runtime* rt) noexce
   return h;
 }
 
+// Uses up the placement: the frame goes into block p, and later frames (the factory's own inner
+// tasks) take the Box path.
+inline void* consume_placement(FramePlacement& pl, void* p, std::uint8_t origin) noexcept {
+  tls_placement = nullptr;
+  void* frame = frame_of(*init_header(p, origin, pl.runtime));
+  pl.placed = frame;
+  return frame;
+}
+
 // The promise's operator new. Defined in hot_path.hpp: a placed frame comes from its runtime's
 // backend.
 inline void* allocate_frame(std::size_t n);

@@ -132,11 +132,7 @@ inline void* allocate_frame(std::size_t n) {
   if (p == nullptr) [[unlikely]]
     return Runtime::place_frame_slow(n);  // a tail call: nothing above is live across it
   ++tls_backend_allocs;
-  // One-shot: later frames (the factory's own inner tasks) take the Box path.
-  tls_placement = nullptr;
-  void* frame = frame_of(*init_header(p, origin::kBackend, rt));
-  pl->placed = frame;
-  return frame;
+  return consume_placement(*pl, p, origin::kBackend);
 }
 
 inline void deallocate_frame(void* p, std::size_t n) noexcept {

@@ -197,8 +197,7 @@ void Runtime::destroy_coroutine(TaskHeader& t) noexcept {
 void* Runtime::place_frame_slow(std::size_t n) {
   const std::size_t total = detail::block_size(n);
   detail::FramePlacement* pl = detail::tls_placement;
-  Runtime* rt = pl->runtime;
-  TaskBackend& b = rt->backend_;
+  TaskBackend& b = pl->runtime->backend_;
   void* p;
   std::uint8_t origin = detail::origin::kBackend;
   if (pl->slot != nullptr) {
@@ -220,10 +219,7 @@ void* Runtime::place_frame_slow(std::size_t n) {
     }
     ++detail::tls_backend_allocs;
   }
-  detail::tls_placement = nullptr;
-  void* frame = detail::frame_of(*detail::init_header(p, origin, rt));
-  pl->placed = frame;
-  return frame;
+  return detail::consume_placement(*pl, p, origin);
 }
 
 // Returns a block whose last reference has gone, with its ext if it has one.
